@@ -1,0 +1,44 @@
+"""The application factory."""
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config_name = config_name or os.environ.get("APP_CONFIG") or "development"
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app.core import init_core
+
+    init_core(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts import bp as accounts_bp
+    from app.audit import bp as audit_bp
+    from app.main import bp as main_bp
+    from app.places import bp as places_bp
+    from app.workers import bp as workers_bp
+
+    for bp in (main_bp, accounts_bp, places_bp, workers_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    from app.accounts.cli import users_cli
+    from app.core.cli import seed_demo_command
+    from app.places.cli import places_cli
+    from app.workers.cli import workers_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(places_cli)
+    app.cli.add_command(workers_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,74 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.access import Role
+from app.core.models import Audited, TimestampMixin, UTCDateTime
+from app.extensions import db
+
+_hasher = PasswordHasher()
+
+user_district = sa.Table(
+    "user_district",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.ForeignKey("district.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, Audited, TimestampMixin, db.Model):
+    __tablename__ = "user"
+    __audit_exclude__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16), nullable=False)
+    display_name: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    worker_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("worker.id", ondelete="SET NULL"), unique=True
+    )
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    city_wide: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    locale: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="zh_CN")
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    districts = relationship("District", secondary=user_district, lazy="selectin", order_by="District.code")
+    worker = relationship("Worker", lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # flask_login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if ok and _hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return ok
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"
+
+
+class PasswordResetRequest(TimestampMixin, db.Model):
+    """A "forgot password" request, waiting for an admin to set a temporary password."""
+
+    __tablename__ = "password_reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")

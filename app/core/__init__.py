@@ -1,0 +1,46 @@
+"""Wiring shared by every domain: extensions, Celery, errors, templates, security."""
+
+from flask import Flask
+
+from config import BASE_DIR
+
+from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+
+def init_core(app: Flask) -> None:
+    from app.core.celery import celery_init_app
+    from app.core.errors import register_error_handlers
+    from app.core.locale import select_locale, select_timezone
+    from app.core.security import register_security_headers
+    from app.core.templating import register_template_helpers
+
+    db.init_app(app)
+    _import_models()
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    celery_init_app(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def _import_models() -> None:
+    """Every model module, so that the metadata (and Alembic) sees every table."""
+    import app.accounts.models  # noqa: F401
+    import app.core.audit  # noqa: F401
+    import app.places.models  # noqa: F401
+    import app.workers.models  # noqa: F401
+    import app.core.importing  # noqa: F401
+    import app.core.tasks  # noqa: F401

@@ -1,0 +1,141 @@
+"""Realistic demo data: streets and communities in every district, workers with valid ID
+numbers, plausible names, posts, some transfers and leavers, and one account per role.
+
+Deterministic (a fixed seed) and set-based, so 100,000 workers load in well under a minute.
+"""
+
+import random
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.accounts import services as accounts
+from app.core.access import Role
+from app.core.identity import make_id_number
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.places.models import Community, District, Street
+from app.workers.models import PostPeriod, PostType, Worker
+from app.workers.services import refresh_current_posts
+
+DEMO_PASSWORD = "Demo2026!"
+DEMO_DISTRICT = "500103"  # 渝中区: the one-district coordinator's district
+
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范廖石金韦贾夏付方邹熊白孟秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红燕鹏辉建国文斌宇浩凯健俊帆"
+         "帅旭宁龙林欣佳琳莉晨雪婷倩瑶琴云峰波宏亮志海蓉梅丹丽萍颖鑫晶慧巧美娥凤")
+STREET_WORDS = ("解放", "七星", "大溪", "石油", "化龙", "朝天", "上清", "南纪", "菜园", "两路", "望江", "青龙",
+                "白沙", "黄桷", "新华", "龙泉", "桂花", "长生", "双凤", "金山", "华岩", "石桥", "人和", "观音")
+COMMUNITY_WORDS = ("和平", "民生", "幸福", "丰收", "建设", "向阳", "东风", "团结", "光明", "兴隆", "新村", "康居",
+                   "锦绣", "学府", "滨江", "枇杷", "银杏", "翠湖", "梧桐", "柳荫", "玉带", "桥头", "石坝", "龙门")
+
+
+def seed_places(rng: random.Random) -> None:
+    if db.session.scalar(sa.select(sa.func.count(Street.id))):
+        return
+    now = utcnow()
+    for district in db.session.scalars(sa.select(District).order_by(District.code)):
+        words = rng.sample(STREET_WORDS, rng.randint(3, 6))
+        for s_index, word in enumerate(words, start=1):
+            suffix = "街道" if district.kind == "区" or s_index % 2 else "镇"
+            street = Street(district_id=district.id, name=f"{word}{suffix}")
+            db.session.add(street)
+            db.session.flush()
+            rows = []
+            for c_index, cword in enumerate(rng.sample(COMMUNITY_WORDS, rng.randint(4, 7)), start=1):
+                kind = "社区" if suffix == "街道" else rng.choice(("社区", "村"))
+                rows.append({"code": f"{district.code}{s_index:03d}{c_index:03d}", "name": f"{cword}{kind}",
+                             "street_id": street.id, "district_id": district.id, "created_at": now,
+                             "updated_at": now})
+            db.session.execute(sa.insert(Community.__table__), rows)
+    db.session.flush()
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+    return rng.choice(SURNAMES) + given
+
+
+def seed_workers(rng: random.Random, count: int, progress=None) -> None:
+    communities = db.session.execute(
+        sa.select(Community.id, Community.district_id, District.code).join(District)
+        .order_by(Community.code)).all()
+    demo_district = [c for c in communities if c.code == DEMO_DISTRICT]
+    today = date.today()
+    used_ids, used_phones = set(), set()
+    now = utcnow()
+    chunk = 5000
+    for start in range(0, count, chunk):
+        workers, plans = [], []
+        for i in range(start, min(count, start + chunk)):
+            home = demo_district[0] if i == 0 and demo_district else rng.choice(communities)
+            while True:
+                birth = date(1965, 1, 1) + timedelta(days=rng.randint(0, 35 * 365))
+                number = make_id_number(home.code, birth, rng.randint(0, 999))
+                if number not in used_ids:
+                    used_ids.add(number)
+                    break
+            while True:
+                phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+                if phone not in used_phones:
+                    used_phones.add(phone)
+                    break
+            workers.append({"id_number": number, "name": _name(rng), "sex": "M" if int(number[16]) % 2 else "F",
+                            "birth_date": birth, "phone": phone, "created_at": now, "updated_at": now})
+            plans.append((number, home, i))
+        db.session.execute(sa.insert(Worker.__table__), workers)
+        ids = dict(db.session.execute(sa.select(Worker.id_number, Worker.id).where(
+            Worker.id_number.in_([w["id_number"] for w in workers]))).all())
+        periods = []
+        for number, home, i in plans:
+            periods.extend(_career(rng, ids[number], home, communities, today, first=(i == 0), now=now))
+        db.session.execute(sa.insert(PostPeriod.__table__), periods)
+        if progress:
+            progress(len(workers))
+    db.session.flush()
+    refresh_current_posts(None)
+
+
+def _career(rng, worker_id, home, communities, today, first, now):
+    start = date(2012, 1, 1) + timedelta(days=rng.randint(0, (today - date(2012, 1, 1)).days - 30))
+    post = rng.choices(list(PostType), weights=(8, 10, 25, 57))[0]
+    roll = 1.0 if first else rng.random()
+    row = {"worker_id": worker_id, "created_at": now, "updated_at": now}
+    if roll < 0.12 and (today - start).days > 400:  # a transfer, often to another district
+        switch = start + timedelta(days=rng.randint(180, (today - start).days - 30))
+        other = rng.choice(communities) if rng.random() < 0.5 else home
+        return [
+            {**row, "community_id": home.id, "post_type": post.name, "start_date": start,
+             "end_date": switch - timedelta(days=1)},
+            {**row, "community_id": other.id, "post_type": rng.choice(list(PostType)).name,
+             "start_date": switch, "end_date": None},
+        ]
+    end = None
+    if 0.12 <= roll < 0.20 and (today - start).days > 60:  # a leaver
+        end = start + timedelta(days=rng.randint(30, (today - start).days - 1))
+    return [{**row, "community_id": home.id, "post_type": post.name, "start_date": start, "end_date": end}]
+
+
+def seed_accounts() -> list[tuple[str, str, str]]:
+    """One account per role; returns (username, role, what it shows) for the console."""
+    first_worker = db.session.scalar(sa.select(Worker).order_by(Worker.id).limit(1))
+    specs = [
+        ("admin", Role.admin, {}, "系统管理员 / administrator"),
+        ("coord_yz", Role.coordinator, {"district_codes": [DEMO_DISTRICT]}, "培训专干·渝中区 / coordinator, one district"),
+        ("coord_city", Role.coordinator, {"city_wide": True}, "培训专干·全市 / coordinator, city-wide"),
+        ("payroll1", Role.payroll, {"city_wide": True}, "薪酬专员 / payroll (computes, submits)"),
+        ("payroll2", Role.payroll, {"city_wide": True}, "薪酬专员 / payroll (approves)"),
+    ]
+    if first_worker is not None:
+        specs.append(("worker", Role.worker, {"worker_id_number": first_worker.id_number},
+                      f"社区工作者 {first_worker.name} / worker (or log in with ID {first_worker.id_number} "
+                      f"or mobile {first_worker.phone})"))
+    from app.accounts.models import User
+
+    listed = []
+    for username, role, scope, label in specs:
+        if db.session.scalar(sa.select(User.id).where(User.username == username)) is None:
+            accounts.create_user(username, role, DEMO_PASSWORD, display_name=username, **scope)
+        listed.append((username, role.value, label))
+    return listed

@@ -1,0 +1,154 @@
+"""Imports from a page: upload → preview (every bad row) → confirm → a Celery job applies it.
+
+Each kind of file registers a planner (reads and checks, writes nothing) and an applier.
+The job re-plans before applying, so a file that went bad since the preview writes nothing.
+"""
+
+import enum
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import TimestampMixin, UTCDateTime
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    plan: Callable  # (filename, data, user) -> plan with .errors/.ok/.has_changes
+    apply: Callable  # (plan, filename) -> dict of counts
+    done_endpoint: str
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def register_import(kind: ImportKind) -> None:
+    KINDS[kind.name] = kind
+
+
+class JobState(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class ImportJob(TimestampMixin, db.Model):
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    token: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    state: Mapped[JobState] = mapped_column(sa.Enum(JobState, native_enum=False, length=16), nullable=False,
+                                            default=JobState.queued)
+    counts: Mapped[dict | None] = mapped_column(sa.JSON)
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<ImportJob {self.kind} {self.state.value}>"
+
+
+# ---- staged uploads: kept on disk between the preview and the confirm ----
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stage_upload(kind: str, filename: str, data: bytes, user_id: int) -> str:
+    token = secrets.token_hex(16)
+    (_upload_dir() / f"{token}.bin").write_bytes(data)
+    (_upload_dir() / f"{token}.json").write_text(json.dumps({"kind": kind, "filename": filename, "user_id": user_id}))
+    return token
+
+
+def load_upload(token: str, kind: str, user_id: int) -> tuple[str, bytes] | None:
+    """The staged file, only for the user and the kind that staged it."""
+    if not _TOKEN.match(token or ""):
+        return None
+    meta_path, data_path = _upload_dir() / f"{token}.json", _upload_dir() / f"{token}.bin"
+    if not meta_path.exists() or not data_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if meta["kind"] != kind or meta["user_id"] != user_id:
+        return None
+    return meta["filename"], data_path.read_bytes()
+
+
+def discard_upload(token: str) -> None:
+    if _TOKEN.match(token or ""):
+        for suffix in (".bin", ".json"):
+            (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def purge_old_uploads(max_age_seconds: int = 24 * 3600) -> int:
+    removed, cutoff = 0, time.time() - max_age_seconds
+    for path in _upload_dir().iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def run_import_job(job_id: int) -> ImportJob:
+    """Apply a confirmed import (called by the Celery task). Commits."""
+    from app.accounts.models import User
+    from app.core.audit import acting_user_id
+    from app.core.tabular import FileRejected
+
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.state in (JobState.done, JobState.failed):
+        return job
+    job.state = JobState.running
+    db.session.commit()
+    user = db.session.get(User, job.user_id)
+    staged = load_upload(job.token, job.kind, job.user_id)
+    reset = acting_user_id.set(job.user_id)
+    try:
+        if staged is None or user is None:
+            raise FileRejected("The uploaded file is no longer available; please upload it again.")
+        filename, data = staged
+        kind = KINDS[job.kind]
+        plan = kind.plan(filename, data, user)
+        if not plan.ok:
+            db.session.rollback()
+            job.state, job.errors = JobState.failed, [str(e) for e in plan.errors[:1000]]
+        else:
+            job.counts = kind.apply(plan, filename)
+            job.state = JobState.done
+        job.finished_at = _now()
+        db.session.commit()
+        discard_upload(job.token)
+    except FileRejected as exc:
+        db.session.rollback()
+        job = db.session.get(ImportJob, job_id)
+        job.state, job.errors, job.finished_at = JobState.failed, [exc.message], _now()
+        db.session.commit()
+    finally:
+        acting_user_id.reset(reset)
+    return job
+
+
+def _now():
+    from app.core.timeutil import utcnow
+
+    return utcnow()
+

@@ -1,0 +1,55 @@
+"""Reads of places, for every domain."""
+
+import sqlalchemy as sa
+
+from app.core.access import district_scope
+from app.extensions import db
+from app.places.models import Community, District, Street
+
+
+def all_districts() -> list[District]:
+    return list(db.session.scalars(sa.select(District).order_by(District.code)))
+
+
+def districts_for(user) -> list[District]:
+    scope = district_scope(user)
+    query = sa.select(District).order_by(District.code)
+    if scope is not None:
+        query = query.where(District.id.in_(scope or [0]))
+    return list(db.session.scalars(query))
+
+
+def streets_in(district_ids: list[int]) -> list[Street]:
+    if not district_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Street).where(Street.district_id.in_(district_ids)).order_by(Street.district_id, Street.name)))
+
+
+def communities_in(street_ids: list[int]) -> list[Community]:
+    if not street_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Community).where(Community.street_id.in_(street_ids)).order_by(Community.code)))
+
+
+def communities_for(user) -> list[Community]:
+    """Communities a user may place a worker in (coordinators: their districts)."""
+    scope = district_scope(user)
+    query = sa.select(Community).order_by(Community.code)
+    if scope is not None:
+        query = query.where(Community.district_id.in_(scope or [0]))
+    return list(db.session.scalars(query))
+
+
+def community_by_code(code: str) -> Community | None:
+    return db.session.scalar(sa.select(Community).where(Community.code == code))
+
+
+def place_counts() -> dict[int, tuple[int, int]]:
+    """District id → (streets, communities)."""
+    streets = dict(db.session.execute(
+        sa.select(Street.district_id, sa.func.count()).group_by(Street.district_id)).all())
+    communities = dict(db.session.execute(
+        sa.select(Community.district_id, sa.func.count()).group_by(Community.district_id)).all())
+    return {d: (streets.get(d, 0), communities.get(d, 0)) for d in set(streets) | set(communities)}

@@ -1,0 +1,51 @@
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app.core.cli_helpers import act_as, fail, run_file_import
+from app.extensions import db
+from app.workers import importer
+from app.workers.exporter import export_workers
+from app.workers.queries import filtered_workers
+
+
+@click.group("workers", help="The worker registry.")
+def workers_cli():
+    pass
+
+
+@workers_cli.command("import")
+@click.argument("file", type=click.Path())
+@click.option("--as", "username", default=None, help="User recorded in the audit log.")
+@with_appcontext
+def import_posts(file, username):
+    """Import a posts file (.xlsx or .csv): all rows or none."""
+    act_as(username)
+    run_file_import(file, lambda name, data: importer.plan_posts_import(name, data, None),
+                    importer.apply_posts_import)
+
+
+@workers_cli.command("export")
+@click.option("-o", "--output", required=True, type=click.Path(), help="A .xlsx or .csv file.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Header language.")
+@click.option("--as", "username", default=None, help="User recorded in the audit log; limits to their scope.")
+@with_appcontext
+def export(output, lang, username):
+    """Export every worker's post periods, with full ID numbers (audited)."""
+    from app.core.access import Role
+    from app.core.timeutil import local_today
+    from app.workers.queries import WorkerFilter
+
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        fail(f"{output}: the file name must end in .xlsx or .csv")
+    user = act_as(username)
+    if user is None:
+        class _CityWide:
+            role, city_wide, districts, worker_id = Role.admin, True, [], None
+        user = _CityWide()
+    content, count = export_workers(filtered_workers(user, WorkerFilter(), local_today()), fmt, lang)
+    Path(output).write_bytes(content)
+    db.session.commit()
+    click.echo(f"{count} rows written to {output}")

@@ -1,0 +1,35 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.workers.models import POST_LABELS
+
+
+def post_choices():
+    return [(p.value, label) for p, label in POST_LABELS.items()]
+
+
+class PeriodFields:
+    community_id = SelectField(_l("Community"), coerce=int, choices=[], validate_choice=True)
+    post_type = SelectField(_l("Post"), choices=post_choices)
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date (blank while in post)"), validators=[Optional()])
+
+
+class WorkerForm(FlaskForm):
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    phone = StringField(_l("Mobile"), validators=[Optional(), Length(max=20)])
+
+
+class NewWorkerForm(PeriodFields, WorkerForm):
+    pass
+
+
+class PeriodForm(PeriodFields, FlaskForm):
+    pass
+
+
+class DeleteForm(FlaskForm):
+    pass

@@ -1,0 +1,99 @@
+"""Reads of the worker registry, always through the user's scope."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.core.access import Role, district_scope
+from app.core.identity import InvalidIdentity, normalize_mobile
+from app.extensions import db
+from app.workers.models import PostPeriod, PostType, Worker
+
+SORTS = {
+    "name": (Worker.name, Worker.id),
+    "-name": (Worker.name.desc(), Worker.id.desc()),
+    "id_number": (Worker.id_number,),
+    "-id_number": (Worker.id_number.desc(),),
+    "post_start": (Worker.post_start, Worker.id),
+    "-post_start": (Worker.post_start.desc(), Worker.id.desc()),
+    "community": (Worker.community_id, Worker.name, Worker.id),
+}
+
+
+def scoped_workers(user) -> sa.Select:
+    """Workers this user may see: a worker only themself, staff their districts' workers.
+
+    A worker belongs to the district of their latest post period.
+    """
+    query = sa.select(Worker)
+    if user.role == Role.worker:
+        return query.where(Worker.id == (user.worker_id or 0))
+    scope = district_scope(user)
+    if scope is not None:
+        query = query.where(Worker.district_id.in_(scope or [0]))
+    return query
+
+
+def get_worker_or_404(user, worker_id: int) -> Worker:
+    """Outside the user's scope answers 404, as if the worker did not exist."""
+    worker = db.session.scalar(scoped_workers(user).where(Worker.id == worker_id))
+    if worker is None:
+        abort(404)
+    return worker
+
+
+def get_period_or_404(user, worker: Worker, period_id: int) -> PostPeriod:
+    period = db.session.get(PostPeriod, period_id)
+    if period is None or period.worker_id != worker.id:
+        abort(404)
+    return period
+
+
+@dataclass
+class WorkerFilter:
+    q: str = ""
+    district_id: int | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    post_type: PostType | None = None
+    status: str = ""  # "in_post", "left" or ""
+    sort: str = "name"
+
+
+def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
+    query = scoped_workers(user)
+    q = f.q.strip()
+    if q:
+        query = query.where(_search_clause(q))
+    if f.district_id:
+        query = query.where(Worker.district_id == f.district_id)
+    if f.street_id:
+        query = query.where(Worker.street_id == f.street_id)
+    if f.community_id:
+        query = query.where(Worker.community_id == f.community_id)
+    if f.post_type:
+        query = query.where(Worker.post_type == f.post_type)
+    in_post = sa.and_(Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today))
+    if f.status == "in_post":
+        query = query.where(in_post)
+    elif f.status == "left":
+        query = query.where(Worker.post_end < today)
+    return query.order_by(*SORTS.get(f.sort, SORTS["name"]))
+
+
+def _search_clause(q: str):
+    upper = q.upper()
+    if len(upper) >= 6 and upper[:-1].isdigit() and (upper[-1].isdigit() or upper[-1] == "X"):
+        if len(upper) == 18:
+            return Worker.id_number == upper
+        try:
+            return Worker.phone == normalize_mobile(q)
+        except InvalidIdentity:
+            return Worker.id_number.startswith(upper)
+    return Worker.name.contains(q, autoescape=True)
+
+
+def count_fast(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))

@@ -1,0 +1,170 @@
+"""Writes to the worker registry. Services flush, never commit; the caller commits once."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.core.identity import InvalidIdentity, normalize_mobile, parse_id_number
+from app.core.services import ServiceError
+from app.extensions import db
+from app.places.models import Community
+from app.workers.models import PostPeriod, PostType, Worker
+
+
+@dataclass
+class PostData:
+    community_id: int
+    post_type: PostType
+    start_date: date
+    end_date: date | None = None
+
+
+def create_worker(id_number: str, name: str, phone: str | None, first_post: PostData,
+                  allowed_districts: set[int] | None = None) -> Worker:
+    identity = _identity(id_number)
+    if db.session.scalar(sa.select(Worker.id).where(Worker.id_number == identity.number)):
+        raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
+    worker = Worker(id_number=identity.number, name=_name(name), phone=_phone(phone),
+                    birth_date=identity.birth_date, sex=identity.sex)
+    db.session.add(worker)
+    db.session.flush()
+    add_period(worker, first_post, allowed_districts)
+    return worker
+
+
+def update_worker(worker: Worker, id_number: str, name: str, phone: str | None) -> Worker:
+    identity = _identity(id_number)
+    clash = db.session.scalar(
+        sa.select(Worker.id).where(Worker.id_number == identity.number, Worker.id != worker.id)
+    )
+    if clash:
+        raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
+    worker.id_number = identity.number
+    worker.birth_date, worker.sex = identity.birth_date, identity.sex
+    worker.name = _name(name)
+    worker.phone = _phone(phone)
+    db.session.flush()
+    return worker
+
+
+def add_period(worker: Worker, data: PostData, allowed_districts: set[int] | None = None) -> PostPeriod:
+    _lock(worker)
+    _check_period(worker, data, None, allowed_districts)
+    period = PostPeriod(worker_id=worker.id, community_id=data.community_id, post_type=data.post_type,
+                        start_date=data.start_date, end_date=data.end_date)
+    db.session.add(period)
+    db.session.flush()
+    refresh_current_posts([worker.id])
+    return period
+
+
+def update_period(period: PostPeriod, data: PostData, allowed_districts: set[int] | None = None) -> PostPeriod:
+    worker = period.worker
+    _lock(worker)
+    _check_period(worker, data, period.id, allowed_districts)
+    period.community_id, period.post_type = data.community_id, data.post_type
+    period.start_date, period.end_date = data.start_date, data.end_date
+    db.session.flush()
+    refresh_current_posts([worker.id])
+    return period
+
+
+def delete_period(period: PostPeriod) -> None:
+    worker_id = period.worker_id
+    db.session.delete(period)
+    db.session.flush()
+    refresh_current_posts([worker_id])
+
+
+def refresh_current_posts(worker_ids: list[int] | None = None) -> None:
+    """Copy each worker's latest post period onto the worker row (set-based)."""
+    chunks = [None] if worker_ids is None else [
+        worker_ids[i : i + 1000] for i in range(0, len(worker_ids), 1000)
+    ]
+    for chunk in chunks:
+        where = "" if chunk is None else "AND worker.id IN :ids"
+        params = {} if chunk is None else {"ids": chunk}
+        latest = sa.text(f"""
+            UPDATE worker SET community_id = latest.community_id, street_id = latest.street_id,
+                district_id = latest.district_id, post_type = latest.post_type,
+                post_start = latest.start_date, post_end = latest.end_date
+            FROM (
+                SELECT p.worker_id, p.community_id, c.street_id, c.district_id, p.post_type,
+                       p.start_date, p.end_date
+                FROM post_period p JOIN community c ON c.id = p.community_id
+                WHERE p.start_date = (SELECT max(p2.start_date) FROM post_period p2
+                                      WHERE p2.worker_id = p.worker_id)
+            ) AS latest
+            WHERE latest.worker_id = worker.id {where}""")
+        none_left = sa.text(f"""
+            UPDATE worker SET community_id = NULL, street_id = NULL, district_id = NULL,
+                post_type = NULL, post_start = NULL, post_end = NULL
+            WHERE community_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM post_period p WHERE p.worker_id = worker.id) {where}""")
+        if chunk is not None:
+            latest = latest.bindparams(sa.bindparam("ids", expanding=True))
+            none_left = none_left.bindparams(sa.bindparam("ids", expanding=True))
+        db.session.execute(latest, params)
+        db.session.execute(none_left, params)
+    db.session.expire_all()
+
+
+def find_overlap(periods: list[tuple[date, date | None]]) -> tuple[int, int] | None:
+    """Indexes of two periods that share a day, or None. Periods are [start, end], end open."""
+    order = sorted(range(len(periods)), key=lambda i: periods[i][0])
+    for a, b in zip(order, order[1:]):
+        end_a = periods[a][1]
+        if end_a is None or end_a >= periods[b][0]:
+            return a, b
+    return None
+
+
+def _check_period(worker: Worker, data: PostData, own_id: int | None, allowed: set[int] | None) -> None:
+    if data.end_date is not None and data.end_date < data.start_date:
+        raise ServiceError(_("The end date must not be before the start date."), "end_date")
+    community = db.session.get(Community, data.community_id)
+    if community is None or (allowed is not None and community.district_id not in allowed):
+        raise ServiceError(_("Choose a community within your districts."), "community_id")
+    others = db.session.execute(
+        sa.select(PostPeriod.start_date, PostPeriod.end_date)
+        .where(PostPeriod.worker_id == worker.id, PostPeriod.id != (own_id or 0))
+    ).all()
+    for start, end in others:
+        if find_overlap([(start, end), (data.start_date, data.end_date)]):
+            raise ServiceError(
+                _("This period overlaps the post period from %(start)s to %(end)s.",
+                  start=start.isoformat(), end=end.isoformat() if end else _("now")),
+                "start_date",
+            )
+
+
+def _lock(worker: Worker) -> None:
+    """Serialise period changes of one worker, so two requests cannot create an overlap."""
+    db.session.execute(sa.select(Worker.id).where(Worker.id == worker.id).with_for_update())
+
+
+def _identity(id_number: str):
+    try:
+        return parse_id_number(id_number)
+    except InvalidIdentity as exc:
+        raise ServiceError(str(exc), "id_number") from None
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("The name is required."), "name")
+    if len(name) > 64:
+        raise ServiceError(_("The name is longer than 64 characters."), "name")
+    return name
+
+
+def _phone(phone: str | None) -> str | None:
+    if not phone or not phone.strip():
+        return None
+    try:
+        return normalize_mobile(phone)
+    except InvalidIdentity as exc:
+        raise ServiceError(str(exc), "phone") from None

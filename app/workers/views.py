@@ -1,0 +1,219 @@
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.core import import_views
+from app.core.access import Role, district_scope, roles_required
+from app.core.audit import AuditLog
+from app.core.forms import page_number, show_service_error
+from app.core.services import ServiceError
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.places import queries as places
+from app.places.forms import ConfirmImportForm, UploadForm
+from app.workers import bp, queries, services
+from app.workers.exporter import export_workers
+from app.workers.forms import DeleteForm, NewWorkerForm, PeriodForm, WorkerForm
+from app.workers.importer import POSTS_COLUMNS
+from app.workers.models import PostPeriod, PostType
+
+STAFF = (Role.coordinator, Role.payroll, Role.admin)
+EDITORS = (Role.coordinator, Role.admin)
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filter_from_args() -> queries.WorkerFilter:
+    post = request.args.get("post")
+    status = request.args.get("status", "")
+    return queries.WorkerFilter(
+        q=(request.args.get("q") or "")[:64],
+        district_id=_int_arg("district"), street_id=_int_arg("street"), community_id=_int_arg("community"),
+        post_type=PostType(post) if post in PostType._value2member_map_ else None,
+        status=status if status in ("in_post", "left") else "",
+        sort=request.args.get("sort", "name"),
+    )
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def worker_list():
+    f = _filter_from_args()
+    today = local_today()
+    query = queries.filtered_workers(current_user, f, today)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False,
+                       count=True)
+    districts = places.districts_for(current_user)
+    streets = places.streets_in([f.district_id]) if f.district_id in {d.id for d in districts} else []
+    communities = places.communities_in([f.street_id]) if f.street_id in {s.id for s in streets} else []
+    return render_template("workers/list.html", page=page, f=f, today=today, districts=districts,
+                           streets=streets, communities=communities, post_types=PostType,
+                           can_edit=current_user.role in EDITORS)
+
+
+def _community_choices():
+    return [(c.id, f"{c.district.name} · {c.street.name} · {c.name}") for c in places.communities_for(current_user)]
+
+
+def _post_data(form) -> services.PostData:
+    return services.PostData(community_id=form.community_id.data, post_type=PostType(form.post_type.data),
+                             start_date=form.start_date.data, end_date=form.end_date.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def worker_create():
+    form = NewWorkerForm()
+    form.community_id.choices = _community_choices()
+    if form.validate_on_submit():
+        try:
+            worker = services.create_worker(form.id_number.data, form.name.data, form.phone.data,
+                                            _post_data(form), district_scope(current_user))
+        except ServiceError as exc:
+            db.session.rollback()
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added to the registry.", name=worker.name), "success")
+            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    return render_template("workers/new.html", form=form)
+
+
+@bp.route("/<int:worker_id>")
+@roles_required(*STAFF)
+def worker_detail(worker_id: int):
+    worker = queries.get_worker_or_404(current_user, worker_id)
+    history = db.session.scalars(
+        sa.select(AuditLog).where(
+            sa.or_(sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id),
+                   sa.and_(AuditLog.entity_type == "post_period",
+                           AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]))))
+        .order_by(AuditLog.at.desc()).limit(20)
+    ).all() if current_user.role in EDITORS else []
+    return render_template("workers/detail.html", worker=worker, today=local_today(), history=history,
+                           can_edit=current_user.role in EDITORS, delete_form=DeleteForm(), mine=False)
+
+
+@bp.route("/me")
+@roles_required(Role.worker)
+def my_record():
+    if current_user.worker_id is None:
+        return render_template("workers/no_record.html")
+    worker = queries.get_worker_or_404(current_user, current_user.worker_id)
+    return render_template("workers/detail.html", worker=worker, today=local_today(), history=[],
+                           can_edit=False, delete_form=None, mine=True)
+
+
+@bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def worker_edit(worker_id: int):
+    worker = queries.get_worker_or_404(current_user, worker_id)
+    form = WorkerForm(obj=worker)
+    if form.validate_on_submit():
+        try:
+            services.update_worker(worker, form.id_number.data, form.name.data, form.phone.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            worker = queries.get_worker_or_404(current_user, worker_id)
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The record has been saved."), "success")
+            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    return render_template("workers/edit.html", form=form, worker=worker)
+
+
+@bp.route("/<int:worker_id>/periods/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def period_create(worker_id: int):
+    worker = queries.get_worker_or_404(current_user, worker_id)
+    form = PeriodForm()
+    form.community_id.choices = _community_choices()
+    if form.validate_on_submit():
+        try:
+            services.add_period(worker, _post_data(form), district_scope(current_user))
+        except ServiceError as exc:
+            db.session.rollback()
+            worker = queries.get_worker_or_404(current_user, worker_id)
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The post period has been added."), "success")
+            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    return render_template("workers/period_form.html", form=form, worker=worker, period=None)
+
+
+@bp.route("/<int:worker_id>/periods/<int:period_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def period_edit(worker_id: int, period_id: int):
+    worker = queries.get_worker_or_404(current_user, worker_id)
+    period = queries.get_period_or_404(current_user, worker, period_id)
+    form = PeriodForm(obj=period)
+    if request.method == "GET":
+        form.post_type.data = period.post_type.value
+    form.community_id.choices = _community_choices()
+    if period.community_id not in {c for c, _label in form.community_id.choices}:
+        form.community_id.choices.insert(0, (period.community_id, period.community.name))
+    if form.validate_on_submit():
+        try:
+            services.update_period(period, _post_data(form), district_scope(current_user))
+        except ServiceError as exc:
+            db.session.rollback()
+            worker = queries.get_worker_or_404(current_user, worker_id)
+            period = queries.get_period_or_404(current_user, worker, period_id)
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The post period has been saved."), "success")
+            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    return render_template("workers/period_form.html", form=form, worker=worker, period=period)
+
+
+@bp.route("/<int:worker_id>/periods/<int:period_id>/delete", methods=["POST"])
+@roles_required(*EDITORS)
+def period_delete(worker_id: int, period_id: int):
+    worker = queries.get_worker_or_404(current_user, worker_id)
+    period: PostPeriod = queries.get_period_or_404(current_user, worker, period_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    if len(worker.periods) == 1:
+        flash(_("A worker keeps at least one post period; edit it instead."), "danger")
+    else:
+        services.delete_period(period)
+        db.session.commit()
+        flash(_("The post period has been deleted."), "success")
+    return redirect(url_for("workers.worker_detail", worker_id=worker_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def posts_import():
+    return import_views.upload_and_preview("posts", _("Import posts"), POSTS_COLUMNS, UploadForm, ConfirmImportForm)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(*EDITORS)
+def posts_import_confirm():
+    return import_views.confirm_import("posts", ConfirmImportForm)
+
+
+@bp.route("/export.<fmt>")
+@roles_required(*STAFF)
+def worker_export(fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    query = queries.filtered_workers(current_user, _filter_from_args(), local_today())
+    lang = "en" if str(request.args.get("lang")) == "en" else "zh"
+    content, _count = export_workers(query, fmt, lang)
+    db.session.commit()
+    mimetype = ("text/csv; charset=utf-8" if fmt == "csv"
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"workers-{local_today().isoformat()}.{fmt}"
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
