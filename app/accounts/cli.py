@@ -32,8 +32,9 @@ def create_user(username, role, districts, city_wide, id_number, display_name, e
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(username, Role(role), password, display_name, email, list(districts),
-                                    city_wide, id_number)
+        user = services.create_user(
+            username, Role(role), password, display_name, email, list(districts), city_wide, id_number
+        )
     except ServiceError as exc:
         db.session.rollback()
         fail(f"{username}: {exc.message}")

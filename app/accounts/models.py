@@ -30,9 +30,7 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16), nullable=False)
     display_name: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
     email: Mapped[str | None] = mapped_column(sa.String(255))
-    worker_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("worker.id", ondelete="SET NULL"), unique=True
-    )
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("worker.id", ondelete="SET NULL"), unique=True)
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     city_wide: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     locale: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="zh_CN")

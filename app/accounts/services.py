@@ -57,17 +57,30 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
-def create_user(username: str, role: Role, password: str, display_name: str = "", email: str | None = None,
-                district_codes: list[str] | None = None, city_wide: bool = False,
-                worker_id_number: str | None = None, must_change_password: bool = False) -> User:
+def create_user(
+    username: str,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    email: str | None = None,
+    district_codes: list[str] | None = None,
+    city_wide: bool = False,
+    worker_id_number: str | None = None,
+    must_change_password: bool = False,
+) -> User:
     username = (username or "").strip()
     if not _USERNAME.match(username):
         raise ServiceError(_("A user name has 3 to 64 letters, digits or _ . @ -."), "username")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise ServiceError(_("This user name is taken."), "username")
     check_password_strength(password)
-    user = User(username=username, role=Role(role), display_name=display_name or username, email=email or None,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        role=Role(role),
+        display_name=display_name or username,
+        email=email or None,
+        must_change_password=must_change_password,
+    )
     user.set_password(password)
     _apply_scope(user, district_codes or [], city_wide, worker_id_number)
     db.session.add(user)
@@ -75,8 +88,16 @@ def create_user(username: str, role: Role, password: str, display_name: str = ""
     return user
 
 
-def update_user(user: User, role: Role, display_name: str, email: str | None, active: bool,
-                district_codes: list[str], city_wide: bool, worker_id_number: str | None) -> User:
+def update_user(
+    user: User,
+    role: Role,
+    display_name: str,
+    email: str | None,
+    active: bool,
+    district_codes: list[str],
+    city_wide: bool,
+    worker_id_number: str | None,
+) -> User:
     user.role = Role(role)
     user.display_name = (display_name or "").strip() or user.username
     user.email = email or None
@@ -110,7 +131,9 @@ def _apply_scope(user: User, district_codes: list[str], city_wide: bool, worker_
         worker_id = db.session.scalar(sa.select(Worker.id).where(Worker.id_number == number))
         if worker_id is None:
             raise ServiceError(_("No worker with this ID number is registered."), "worker")
-        taken = db.session.scalar(sa.select(User.username).where(User.worker_id == worker_id, User.id != (user.id or 0)))
+        taken = db.session.scalar(
+            sa.select(User.username).where(User.worker_id == worker_id, User.id != (user.id or 0))
+        )
         if taken:
             raise ServiceError(_("This worker is already linked to the account %(name)s.", name=taken), "worker")
         user.worker_id = worker_id
@@ -135,8 +158,11 @@ def request_password_reset(login: str) -> None:
     user = find_login_user(login)
     if user is None or not user.active:
         return
-    pending = db.session.scalar(sa.select(PasswordResetRequest.id).where(
-        PasswordResetRequest.user_id == user.id, PasswordResetRequest.resolved_at.is_(None)))
+    pending = db.session.scalar(
+        sa.select(PasswordResetRequest.id).where(
+            PasswordResetRequest.user_id == user.id, PasswordResetRequest.resolved_at.is_(None)
+        )
+    )
     if pending is None:
         db.session.add(PasswordResetRequest(user_id=user.id))
         db.session.flush()
@@ -147,8 +173,11 @@ def admin_reset_password(user: User, temporary_password: str) -> None:
     user.set_password(temporary_password)
     user.must_change_password = True
     now = utcnow()
-    for req in db.session.scalars(sa.select(PasswordResetRequest).where(
-        PasswordResetRequest.user_id == user.id, PasswordResetRequest.resolved_at.is_(None))):
+    for req in db.session.scalars(
+        sa.select(PasswordResetRequest).where(
+            PasswordResetRequest.user_id == user.id, PasswordResetRequest.resolved_at.is_(None)
+        )
+    ):
         req.resolved_at = now
     db.session.flush()
 

@@ -4,8 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bp, services
-from app.accounts.forms import (ChangePasswordForm, ForgotPasswordForm, LocaleForm, LoginForm,
-                                ResetPasswordForm, UserForm)
+from app.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LocaleForm,
+    LoginForm,
+    ResetPasswordForm,
+    UserForm,
+)
 from app.accounts.models import PasswordResetRequest, User
 from app.core.access import Role, roles_required
 from app.core.forms import page_number, show_service_error
@@ -23,8 +29,9 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(
+    _login_limit, key_func=_login_key, methods=["POST"], deduct_when=lambda response: response.status_code != 302
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -62,8 +69,13 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.login.data)
         db.session.commit()
-        flash(_("If the account exists, an administrator has been asked to reset its password. "
-                "Please contact your administrator for the temporary password."), "info")
+        flash(
+            _(
+                "If the account exists, an administrator has been asked to reset its password. "
+                "Please contact your administrator for the temporary password."
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -100,14 +112,17 @@ def set_locale(code: str):
 
 @bp.before_app_request
 def require_new_password():
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in ("accounts.change_password", "accounts.logout", "static",
-                                         "accounts.set_locale")):
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in ("accounts.change_password", "accounts.logout", "static", "accounts.set_locale")
+    ):
         flash(_("Please choose a new password before you go on."), "warning")
         return redirect(url_for("accounts.change_password"))
 
 
 # ---- administration of users ----
+
 
 @bp.route("/admin/users")
 @roles_required(Role.admin)
@@ -121,7 +136,8 @@ def user_list():
         query = query.where(User.role == Role(role))
     page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False)
     pending = db.session.scalars(
-        sa.select(PasswordResetRequest).where(PasswordResetRequest.resolved_at.is_(None))
+        sa.select(PasswordResetRequest)
+        .where(PasswordResetRequest.resolved_at.is_(None))
         .order_by(PasswordResetRequest.created_at)
     ).all()
     return render_template("accounts/user_list.html", page=page, q=q, role=role, pending=pending, roles=Role)
@@ -144,9 +160,16 @@ def user_create():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                form.username.data, Role(form.role.data), form.password.data or "", form.display_name.data,
-                form.email.data, form.districts.data, form.city_wide.data, form.worker_id_number.data,
-                must_change_password=True)
+                form.username.data,
+                Role(form.role.data),
+                form.password.data or "",
+                form.display_name.data,
+                form.email.data,
+                form.districts.data,
+                form.city_wide.data,
+                form.worker_id_number.data,
+                must_change_password=True,
+            )
             user.active = form.active.data
         except ServiceError as exc:
             show_service_error(form, exc)
@@ -165,9 +188,16 @@ def user_edit(user_id: int):
     reset_form = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            services.update_user(user, Role(form.role.data), form.display_name.data, form.email.data,
-                                 form.active.data, form.districts.data, form.city_wide.data,
-                                 form.worker_id_number.data)
+            services.update_user(
+                user,
+                Role(form.role.data),
+                form.display_name.data,
+                form.email.data,
+                form.active.data,
+                form.districts.data,
+                form.city_wide.data,
+                form.worker_id_number.data,
+            )
         except ServiceError as exc:
             db.session.rollback()
             user = db.get_or_404(User, user_id)
@@ -191,8 +221,13 @@ def user_reset_password(user_id: int):
             flash(exc.message, "danger")
         else:
             db.session.commit()
-            flash(_("A temporary password has been set for %(name)s; they must change it at their next login.",
-                    name=user.username), "success")
+            flash(
+                _(
+                    "A temporary password has been set for %(name)s; they must change it at their next login.",
+                    name=user.username,
+                ),
+                "success",
+            )
     else:
         flash(_("Give a temporary password."), "danger")
     return redirect(url_for("accounts.user_edit", user_id=user.id))

@@ -45,5 +45,4 @@ def audit_list():
         query = query.where(AuditLog.at < datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ))
     page = db.paginate(query, page=page_number(args.get("page")), per_page=50, error_out=False)
     entities = db.session.scalars(sa.select(AuditLog.entity_type).distinct().order_by(AuditLog.entity_type)).all()
-    return render_template("audit/list.html", page=page, actions=AuditAction, entities=entities,
-                           args=args)
+    return render_template("audit/list.html", page=page, actions=AuditAction, entities=entities, args=args)

@@ -2,9 +2,8 @@
 
 from flask import Flask
 
-from config import BASE_DIR
-
 from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from config import BASE_DIR
 
 
 def init_core(app: Flask) -> None:
@@ -40,7 +39,7 @@ def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees every table."""
     import app.accounts.models  # noqa: F401
     import app.core.audit  # noqa: F401
-    import app.places.models  # noqa: F401
-    import app.workers.models  # noqa: F401
     import app.core.importing  # noqa: F401
     import app.core.tasks  # noqa: F401
+    import app.places.models  # noqa: F401
+    import app.workers.models  # noqa: F401

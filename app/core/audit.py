@@ -103,14 +103,27 @@ def _changes(obj) -> tuple[dict, dict]:
     return before, after
 
 
-def record(action: AuditAction | str, entity_type: str, entity_id: int | None = None,
-           summary: str = "", before: dict | None = None, after: dict | None = None) -> None:
+def record(
+    action: AuditAction | str,
+    entity_type: str,
+    entity_id: int | None = None,
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
     """Write one audit entry in the current transaction (it commits with the change)."""
-    db.session.add(AuditLog(
-        action=action.value if isinstance(action, AuditAction) else action,
-        entity_type=entity_type, entity_id=entity_id, summary=summary[:500],
-        before=before, after=after, user_id=current_actor_id(), ip=_client_ip(),
-    ))
+    db.session.add(
+        AuditLog(
+            action=action.value if isinstance(action, AuditAction) else action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            summary=summary[:500],
+            before=before,
+            after=after,
+            user_id=current_actor_id(),
+            ip=_client_ip(),
+        )
+    )
 
 
 _pending_key = "_audit_pending"
@@ -140,9 +153,15 @@ def _write_entries(session, flush_context):
     actor, ip, now = current_actor_id(), _client_ip(), utcnow()
     rows = [
         {
-            "at": now, "user_id": actor, "action": action.value, "entity_type": _entity_name(obj),
+            "at": now,
+            "user_id": actor,
+            "action": action.value,
+            "entity_type": _entity_name(obj),
             "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
-            "summary": str(obj)[:500], "before": before, "after": after, "ip": ip,
+            "summary": str(obj)[:500],
+            "before": before,
+            "after": after,
+            "ip": ip,
         }
         for action, obj, before, after in pending
     ]

@@ -21,14 +21,66 @@ from app.workers.services import refresh_current_posts
 DEMO_PASSWORD = "Demo2026!"
 DEMO_DISTRICT = "500103"  # 渝中区: the one-district coordinator's district
 
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范廖石金韦贾夏付方邹熊白孟秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃")
-GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红燕鹏辉建国文斌宇浩凯健俊帆"
-         "帅旭宁龙林欣佳琳莉晨雪婷倩瑶琴云峰波宏亮志海蓉梅丹丽萍颖鑫晶慧巧美娥凤")
-STREET_WORDS = ("解放", "七星", "大溪", "石油", "化龙", "朝天", "上清", "南纪", "菜园", "两路", "望江", "青龙",
-                "白沙", "黄桷", "新华", "龙泉", "桂花", "长生", "双凤", "金山", "华岩", "石桥", "人和", "观音")
-COMMUNITY_WORDS = ("和平", "民生", "幸福", "丰收", "建设", "向阳", "东风", "团结", "光明", "兴隆", "新村", "康居",
-                   "锦绣", "学府", "滨江", "枇杷", "银杏", "翠湖", "梧桐", "柳荫", "玉带", "桥头", "石坝", "龙门")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范廖石金韦贾夏付方邹熊白孟秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红燕鹏辉建国文斌宇浩凯健俊帆"
+    "帅旭宁龙林欣佳琳莉晨雪婷倩瑶琴云峰波宏亮志海蓉梅丹丽萍颖鑫晶慧巧美娥凤"
+)
+STREET_WORDS = (
+    "解放",
+    "七星",
+    "大溪",
+    "石油",
+    "化龙",
+    "朝天",
+    "上清",
+    "南纪",
+    "菜园",
+    "两路",
+    "望江",
+    "青龙",
+    "白沙",
+    "黄桷",
+    "新华",
+    "龙泉",
+    "桂花",
+    "长生",
+    "双凤",
+    "金山",
+    "华岩",
+    "石桥",
+    "人和",
+    "观音",
+)
+COMMUNITY_WORDS = (
+    "和平",
+    "民生",
+    "幸福",
+    "丰收",
+    "建设",
+    "向阳",
+    "东风",
+    "团结",
+    "光明",
+    "兴隆",
+    "新村",
+    "康居",
+    "锦绣",
+    "学府",
+    "滨江",
+    "枇杷",
+    "银杏",
+    "翠湖",
+    "梧桐",
+    "柳荫",
+    "玉带",
+    "桥头",
+    "石坝",
+    "龙门",
+)
 
 
 def seed_places(rng: random.Random) -> None:
@@ -45,9 +97,16 @@ def seed_places(rng: random.Random) -> None:
             rows = []
             for c_index, cword in enumerate(rng.sample(COMMUNITY_WORDS, rng.randint(4, 7)), start=1):
                 kind = "社区" if suffix == "街道" else rng.choice(("社区", "村"))
-                rows.append({"code": f"{district.code}{s_index:03d}{c_index:03d}", "name": f"{cword}{kind}",
-                             "street_id": street.id, "district_id": district.id, "created_at": now,
-                             "updated_at": now})
+                rows.append(
+                    {
+                        "code": f"{district.code}{s_index:03d}{c_index:03d}",
+                        "name": f"{cword}{kind}",
+                        "street_id": street.id,
+                        "district_id": district.id,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             db.session.execute(sa.insert(Community.__table__), rows)
     db.session.flush()
 
@@ -59,8 +118,8 @@ def _name(rng: random.Random) -> str:
 
 def seed_workers(rng: random.Random, count: int, progress=None) -> None:
     communities = db.session.execute(
-        sa.select(Community.id, Community.district_id, District.code).join(District)
-        .order_by(Community.code)).all()
+        sa.select(Community.id, Community.district_id, District.code).join(District).order_by(Community.code)
+    ).all()
     demo_district = [c for c in communities if c.code == DEMO_DISTRICT]
     today = date.today()
     used_ids, used_phones = set(), set()
@@ -81,12 +140,24 @@ def seed_workers(rng: random.Random, count: int, progress=None) -> None:
                 if phone not in used_phones:
                     used_phones.add(phone)
                     break
-            workers.append({"id_number": number, "name": _name(rng), "sex": "M" if int(number[16]) % 2 else "F",
-                            "birth_date": birth, "phone": phone, "created_at": now, "updated_at": now})
+            workers.append(
+                {
+                    "id_number": number,
+                    "name": _name(rng),
+                    "sex": "M" if int(number[16]) % 2 else "F",
+                    "birth_date": birth,
+                    "phone": phone,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             plans.append((number, home, i))
         db.session.execute(sa.insert(Worker.__table__), workers)
-        ids = dict(db.session.execute(sa.select(Worker.id_number, Worker.id).where(
-            Worker.id_number.in_([w["id_number"] for w in workers]))).all())
+        ids = dict(
+            db.session.execute(
+                sa.select(Worker.id_number, Worker.id).where(Worker.id_number.in_([w["id_number"] for w in workers]))
+            ).all()
+        )
         periods = []
         for number, home, i in plans:
             periods.extend(_career(rng, ids[number], home, communities, today, first=(i == 0), now=now))
@@ -106,10 +177,20 @@ def _career(rng, worker_id, home, communities, today, first, now):
         switch = start + timedelta(days=rng.randint(180, (today - start).days - 30))
         other = rng.choice(communities) if rng.random() < 0.5 else home
         return [
-            {**row, "community_id": home.id, "post_type": post.name, "start_date": start,
-             "end_date": switch - timedelta(days=1)},
-            {**row, "community_id": other.id, "post_type": rng.choice(list(PostType)).name,
-             "start_date": switch, "end_date": None},
+            {
+                **row,
+                "community_id": home.id,
+                "post_type": post.name,
+                "start_date": start,
+                "end_date": switch - timedelta(days=1),
+            },
+            {
+                **row,
+                "community_id": other.id,
+                "post_type": rng.choice(list(PostType)).name,
+                "start_date": switch,
+                "end_date": None,
+            },
         ]
     end = None
     if 0.12 <= roll < 0.20 and (today - start).days > 60:  # a leaver
@@ -122,15 +203,26 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     first_worker = db.session.scalar(sa.select(Worker).order_by(Worker.id).limit(1))
     specs = [
         ("admin", Role.admin, {}, "系统管理员 / administrator"),
-        ("coord_yz", Role.coordinator, {"district_codes": [DEMO_DISTRICT]}, "培训专干·渝中区 / coordinator, one district"),
+        (
+            "coord_yz",
+            Role.coordinator,
+            {"district_codes": [DEMO_DISTRICT]},
+            "培训专干·渝中区 / coordinator, one district",
+        ),
         ("coord_city", Role.coordinator, {"city_wide": True}, "培训专干·全市 / coordinator, city-wide"),
         ("payroll1", Role.payroll, {"city_wide": True}, "薪酬专员 / payroll (computes, submits)"),
         ("payroll2", Role.payroll, {"city_wide": True}, "薪酬专员 / payroll (approves)"),
     ]
     if first_worker is not None:
-        specs.append(("worker", Role.worker, {"worker_id_number": first_worker.id_number},
-                      f"社区工作者 {first_worker.name} / worker (or log in with ID {first_worker.id_number} "
-                      f"or mobile {first_worker.phone})"))
+        specs.append(
+            (
+                "worker",
+                Role.worker,
+                {"worker_id_number": first_worker.id_number},
+                f"社区工作者 {first_worker.name} / worker (or log in with ID {first_worker.id_number} "
+                f"or mobile {first_worker.phone})",
+            )
+        )
     from app.accounts.models import User
 
     listed = []

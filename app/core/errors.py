@@ -11,8 +11,10 @@ def register_error_handlers(app: Flask) -> None:
         403: lambda: _("You do not have permission to see this page."),
         404: lambda: _("This page does not exist, or is outside your scope."),
         405: lambda: _("That action is not allowed here."),
-        413: lambda: _("The file is too large. The largest file accepted is %(mb)d MB.",
-                       mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+        413: lambda: _(
+            "The file is too large. The largest file accepted is %(mb)d MB.",
+            mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        ),
         429: lambda: _("Too many attempts. Please wait a minute and try again."),
     }
 

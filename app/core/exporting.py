@@ -38,8 +38,9 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1",
-               text_columns: Sequence[int] = ()) -> bytes:
+def write_xlsx(
+    headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1", text_columns: Sequence[int] = ()
+) -> bytes:
     """A streaming workbook (constant memory): dates as date cells, codes as text."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -27,8 +27,9 @@ def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cl
             if plan.ok and plan.has_changes:
                 token = importing.stage_upload(kind_name, filename, data, current_user.id)
                 confirm = confirm_cls(token=token)
-    return render_template("imports/upload.html", title=title, columns=columns, form=form, plan=plan,
-                           confirm=confirm, kind=kind_name)
+    return render_template(
+        "imports/upload.html", title=title, columns=columns, form=form, plan=plan, confirm=confirm, kind=kind_name
+    )
 
 
 def confirm_import(kind_name: str, confirm_cls):
@@ -55,5 +56,9 @@ def job_status(job_id: int):
         abort(404)
     kind = importing.KINDS.get(job.kind)
     running = job.state in (JobState.queued, JobState.running)
-    return render_template("imports/job.html", job=job, running=running,
-                           done_url=url_for(kind.done_endpoint) if kind else url_for("main.home"))
+    return render_template(
+        "imports/job.html",
+        job=job,
+        running=running,
+        done_url=url_for(kind.done_endpoint) if kind else url_for("main.home"),
+    )

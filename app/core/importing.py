@@ -52,8 +52,9 @@ class ImportJob(TimestampMixin, db.Model):
     filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     token: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    state: Mapped[JobState] = mapped_column(sa.Enum(JobState, native_enum=False, length=16), nullable=False,
-                                            default=JobState.queued)
+    state: Mapped[JobState] = mapped_column(
+        sa.Enum(JobState, native_enum=False, length=16), nullable=False, default=JobState.queued
+    )
     counts: Mapped[dict | None] = mapped_column(sa.JSON)
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,4 +152,3 @@ def _now():
     from app.core.timeutil import utcnow
 
     return utcnow()
-

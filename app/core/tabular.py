@@ -29,8 +29,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return _("Row %(row)d, column %(column)s: %(message)s", row=self.row, column=self.column,
-                 message=self.message)
+        return _("Row %(row)d, column %(column)s: %(message)s", row=self.row, column=self.column, message=self.message)
 
 
 class FileRejected(Exception):
@@ -98,9 +97,13 @@ def _map_header(header: list, columns: list[Column]) -> dict[str, int]:
             index[key] = i
     missing = [f"{c.zh} ({c.key})" for c in columns if c.required and c.key not in index]
     if missing:
-        raise FileRejected(_("Row 1 (the header) lacks the columns: %(columns)s. Expected: %(expected)s.",
-                             columns=", ".join(missing),
-                             expected=", ".join(f"{c.zh}/{c.key}" for c in columns)))
+        raise FileRejected(
+            _(
+                "Row 1 (the header) lacks the columns: %(columns)s. Expected: %(expected)s.",
+                columns=", ".join(missing),
+                expected=", ".join(f"{c.zh}/{c.key}" for c in columns),
+            )
+        )
     return index
 
 
@@ -154,6 +157,7 @@ def _text(value) -> str:
 
 
 # ---- cell converters: each returns a value or raises ValueError with a translated message ----
+
 
 def text(value, max_length: int = 200, required: bool = True) -> str | None:
     result = _text(value)

@@ -18,6 +18,7 @@ def url_with(**changes) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = mask_id_number
+    app.jinja_env.globals["url_with"] = url_with  # a global, so imported macros see it too
 
     @app.template_filter("localtime")
     def localtime(value, fmt="%Y-%m-%d %H:%M"):
@@ -31,7 +32,6 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         return {
-            "url_with": url_with,
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
         }

@@ -1,13 +1,13 @@
 """Instants are stored as timezone-aware UTC and shown in Asia/Shanghai."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_today() -> date:
@@ -18,5 +18,5 @@ def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ)

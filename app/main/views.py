@@ -8,8 +8,8 @@ from app.core.importing import ImportJob
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.main import bp
-from app.workers.queries import count_fast, scoped_workers
 from app.workers.models import Worker
+from app.workers.queries import count_fast, scoped_workers
 
 
 @bp.route("/")
@@ -19,11 +19,11 @@ def home():
         return redirect(url_for("workers.my_record"))
     today = local_today()
     scoped = scoped_workers(current_user)
-    in_post = scoped.where(Worker.post_start <= today,
-                           sa.or_(Worker.post_end.is_(None), Worker.post_end >= today))
+    in_post = scoped.where(Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today))
     stats = {"workers": count_fast(scoped), "in_post": count_fast(in_post)}
-    jobs = db.session.scalars(sa.select(ImportJob).where(ImportJob.user_id == current_user.id)
-                              .order_by(ImportJob.id.desc()).limit(5)).all()
+    jobs = db.session.scalars(
+        sa.select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(5)
+    ).all()
     return render_template("main/home.html", stats=stats, jobs=jobs)
 
 
@@ -31,4 +31,3 @@ def home():
 @login_required
 def import_job(job_id: int):
     return import_views.job_status(job_id)
-

@@ -22,15 +22,19 @@ def districts_for(user) -> list[District]:
 def streets_in(district_ids: list[int]) -> list[Street]:
     if not district_ids:
         return []
-    return list(db.session.scalars(
-        sa.select(Street).where(Street.district_id.in_(district_ids)).order_by(Street.district_id, Street.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Street).where(Street.district_id.in_(district_ids)).order_by(Street.district_id, Street.name)
+        )
+    )
 
 
 def communities_in(street_ids: list[int]) -> list[Community]:
     if not street_ids:
         return []
-    return list(db.session.scalars(
-        sa.select(Community).where(Community.street_id.in_(street_ids)).order_by(Community.code)))
+    return list(
+        db.session.scalars(sa.select(Community).where(Community.street_id.in_(street_ids)).order_by(Community.code))
+    )
 
 
 def communities_for(user) -> list[Community]:
@@ -48,8 +52,10 @@ def community_by_code(code: str) -> Community | None:
 
 def place_counts() -> dict[int, tuple[int, int]]:
     """District id → (streets, communities)."""
-    streets = dict(db.session.execute(
-        sa.select(Street.district_id, sa.func.count()).group_by(Street.district_id)).all())
-    communities = dict(db.session.execute(
-        sa.select(Community.district_id, sa.func.count()).group_by(Community.district_id)).all())
+    streets = dict(
+        db.session.execute(sa.select(Street.district_id, sa.func.count()).group_by(Street.district_id)).all()
+    )
+    communities = dict(
+        db.session.execute(sa.select(Community.district_id, sa.func.count()).group_by(Community.district_id)).all()
+    )
     return {d: (streets.get(d, 0), communities.get(d, 0)) for d in set(streets) | set(communities)}

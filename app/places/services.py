@@ -118,7 +118,9 @@ def plan_places_import(filename: str, data: bytes) -> PlacesPlan:
         if current is None:
             plan.new_communities += 1
         elif (current.name, current.district_id, current.street.name) != (
-            values["community"], values["district_id"], values["street"]
+            values["community"],
+            values["district_id"],
+            values["street"],
         ):
             plan.changed_communities += 1
         else:
@@ -142,15 +144,28 @@ def apply_places_import(plan: PlacesPlan, filename: str) -> dict:
             db.session.flush()
         community = communities.get(values["community_code"])
         if community is None:
-            db.session.add(Community(code=values["community_code"], name=values["community"],
-                                     street_id=street.id, district_id=street.district_id))
+            db.session.add(
+                Community(
+                    code=values["community_code"],
+                    name=values["community"],
+                    street_id=street.id,
+                    district_id=street.district_id,
+                )
+            )
         else:
             community.name, community.street_id, community.district_id = (
-                values["community"], street.id, street.district_id)
+                values["community"],
+                street.id,
+                street.district_id,
+            )
     db.session.flush()
     _refresh_worker_places()
-    counts = {"new_streets": plan.new_streets, "new_communities": plan.new_communities,
-              "changed_communities": plan.changed_communities, "unchanged_rows": plan.unchanged_rows}
+    counts = {
+        "new_streets": plan.new_streets,
+        "new_communities": plan.new_communities,
+        "changed_communities": plan.changed_communities,
+        "unchanged_rows": plan.unchanged_rows,
+    }
     if plan.has_changes:
         record(AuditAction.import_, "community", None, summary=f"places import {filename}", after=counts)
     return counts
@@ -160,8 +175,11 @@ def save_street(street: Street | None, district_id: int, name: str) -> Street:
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("The name is required."), "name")
-    clash = db.session.scalar(sa.select(Street.id).where(
-        Street.district_id == district_id, Street.name == name, Street.id != (street.id if street else 0)))
+    clash = db.session.scalar(
+        sa.select(Street.id).where(
+            Street.district_id == district_id, Street.name == name, Street.id != (street.id if street else 0)
+        )
+    )
     if clash:
         raise ServiceError(_("This district already has a street with this name."), "name")
     if street is None:
@@ -179,8 +197,9 @@ def save_community(community: Community | None, street: Street, code: str, name:
         raise ServiceError(_("A community code is up to 20 digits."), "code")
     if not name:
         raise ServiceError(_("The name is required."), "name")
-    clash = db.session.scalar(sa.select(Community.id).where(
-        Community.code == code, Community.id != (community.id if community else 0)))
+    clash = db.session.scalar(
+        sa.select(Community.id).where(Community.code == code, Community.id != (community.id if community else 0))
+    )
     if clash:
         raise ServiceError(_("Another community already has this code."), "code")
     moved = community is not None and community.street_id != street.id
@@ -198,25 +217,28 @@ def save_community(community: Community | None, street: Street, code: str, name:
 
 def _refresh_worker_places() -> None:
     """A community that moved to another street carries its workers' district with it."""
-    db.session.execute(sa.text("""
+    db.session.execute(
+        sa.text("""
         UPDATE worker SET street_id = c.street_id, district_id = c.district_id
         FROM community c
         WHERE c.id = worker.community_id
           AND (worker.street_id IS DISTINCT FROM c.street_id OR worker.district_id IS DISTINCT FROM c.district_id)
-    """))
+    """)
+    )
     db.session.expire_all()
-
 
 
 def _register() -> None:
     from app.core.importing import ImportKind, register_import
 
-    register_import(ImportKind(
-        name="places",
-        plan=lambda filename, data, user: plan_places_import(filename, data),
-        apply=apply_places_import,
-        done_endpoint="places.district_list",
-    ))
+    register_import(
+        ImportKind(
+            name="places",
+            plan=lambda filename, data, user: plan_places_import(filename, data),
+            apply=apply_places_import,
+            done_endpoint="places.district_list",
+        )
+    )
 
 
 _register()

@@ -14,8 +14,7 @@ from app.places.models import Community, District, Street
 @bp.route("/")
 @roles_required(*STAFF_ROLES)
 def district_list():
-    return render_template("places/districts.html", districts=queries.all_districts(),
-                           counts=queries.place_counts())
+    return render_template("places/districts.html", districts=queries.all_districts(), counts=queries.place_counts())
 
 
 @bp.route("/districts/<int:district_id>", methods=["GET", "POST"])
@@ -23,8 +22,12 @@ def district_list():
 def district_detail(district_id: int):
     district = db.get_or_404(District, district_id)
     form = StreetForm(prefix="street")
-    return render_template("places/district.html", district=district, form=form,
-                           communities=queries.communities_in([s.id for s in district.streets]))
+    return render_template(
+        "places/district.html",
+        district=district,
+        form=form,
+        communities=queries.communities_in([s.id for s in district.streets]),
+    )
 
 
 @bp.route("/districts/<int:district_id>/streets", methods=["POST"])
@@ -42,8 +45,12 @@ def street_create(district_id: int):
             db.session.commit()
             flash(_("The street has been added."), "success")
             return redirect(url_for("places.district_detail", district_id=district.id))
-    return render_template("places/district.html", district=district, form=form,
-                           communities=queries.communities_in([s.id for s in district.streets])), 422
+    return render_template(
+        "places/district.html",
+        district=district,
+        form=form,
+        communities=queries.communities_in([s.id for s in district.streets]),
+    ), 422
 
 
 @bp.route("/streets/<int:street_id>", methods=["GET", "POST"])
@@ -98,8 +105,9 @@ def community_edit(district_id: int | None = None, community_id: int | None = No
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def places_import():
-    return import_views.upload_and_preview("places", _("Import places"), services.PLACES_COLUMNS, UploadForm,
-                                           ConfirmImportForm)
+    return import_views.upload_and_preview(
+        "places", _("Import places"), services.PLACES_COLUMNS, UploadForm, ConfirmImportForm
+    )
 
 
 @bp.route("/import/confirm", methods=["POST"])

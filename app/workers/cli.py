@@ -22,8 +22,7 @@ def workers_cli():
 def import_posts(file, username):
     """Import a posts file (.xlsx or .csv): all rows or none."""
     act_as(username)
-    run_file_import(file, lambda name, data: importer.plan_posts_import(name, data, None),
-                    importer.apply_posts_import)
+    run_file_import(file, lambda name, data: importer.plan_posts_import(name, data, None), importer.apply_posts_import)
 
 
 @workers_cli.command("export")
@@ -42,8 +41,10 @@ def export(output, lang, username):
         fail(f"{output}: the file name must end in .xlsx or .csv")
     user = act_as(username)
     if user is None:
+
         class _CityWide:
             role, city_wide, districts, worker_id = Role.admin, True, [], None
+
         user = _CityWide()
     content, count = export_workers(filtered_workers(user, WorkerFilter(), local_today()), fmt, lang)
     Path(output).write_bytes(content)

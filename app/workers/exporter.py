@@ -12,9 +12,17 @@ from app.places.models import Community, District, Street
 from app.workers.models import PostPeriod, Worker
 
 EXPORT_COLUMNS = [
-    ("id_number", "身份证号"), ("name", "姓名"), ("phone", "手机号"), ("community_code", "社区代码"),
-    ("post", "岗位"), ("start_date", "到岗日期"), ("end_date", "离岗日期"),
-    ("district_code", "区县代码"), ("district", "区县"), ("street", "街道"), ("community", "社区"),
+    ("id_number", "身份证号"),
+    ("name", "姓名"),
+    ("phone", "手机号"),
+    ("community_code", "社区代码"),
+    ("post", "岗位"),
+    ("start_date", "到岗日期"),
+    ("end_date", "离岗日期"),
+    ("district_code", "区县代码"),
+    ("district", "区县"),
+    ("street", "街道"),
+    ("community", "社区"),
 ]
 POST_ZH = {"head": "书记/主任", "deputy": "副书记/副主任", "member": "两委委员", "staff": "专职工作人员"}
 
@@ -23,9 +31,19 @@ def export_rows(worker_query: sa.Select, lang: str = "zh"):
     """One row per post period of every worker the query selects, in ID order."""
     ids = worker_query.with_only_columns(Worker.id).order_by(None).subquery()
     stmt = (
-        sa.select(Worker.id_number, Worker.name, Worker.phone, Community.code, PostPeriod.post_type,
-                  PostPeriod.start_date, PostPeriod.end_date, District.code, District.name, Street.name,
-                  Community.name)
+        sa.select(
+            Worker.id_number,
+            Worker.name,
+            Worker.phone,
+            Community.code,
+            PostPeriod.post_type,
+            PostPeriod.start_date,
+            PostPeriod.end_date,
+            District.code,
+            District.name,
+            Street.name,
+            Community.name,
+        )
         .join(PostPeriod, PostPeriod.worker_id == Worker.id)
         .join(Community, Community.id == PostPeriod.community_id)
         .join(Street, Street.id == Community.street_id)
@@ -47,7 +65,11 @@ def export_workers(worker_query: sa.Select, fmt: str, lang: str = "zh") -> tuple
         content = write_csv(headers, rows)
     else:
         content = write_xlsx(headers, rows, "workers", text_columns=(0, 2, 3, 7))
-    record(AuditAction.export, "worker", None,
-           summary=f"workers export ({fmt}, {len(rows)} rows, full ID numbers)", after={"rows": len(rows)})
+    record(
+        AuditAction.export,
+        "worker",
+        None,
+        summary=f"workers export ({fmt}, {len(rows)} rows, full ID numbers)",
+        after={"rows": len(rows)},
+    )
     return content, len(rows)
-

@@ -149,8 +149,20 @@ def _parse_rows(table, communities, allowed, errors) -> list[PostRow]:
         if start and end and end < start:
             fail("end_date", _("the end date is before the start date"))
         if len(errors) == bad:
-            rows.append(PostRow(number, identity.number, name, phone, identity.birth_date, identity.sex,
-                                community[0], post, start, end))
+            rows.append(
+                PostRow(
+                    number,
+                    identity.number,
+                    name,
+                    phone,
+                    identity.birth_date,
+                    identity.sex,
+                    community[0],
+                    post,
+                    start,
+                    end,
+                )
+            )
     return rows
 
 
@@ -160,16 +172,24 @@ def _check_within_file(rows: list[PostRow], table, errors) -> None:
     for r in rows:
         key = (r.id_number, r.start_date)
         if key in first_by_key:
-            errors.append(RowError(r.row, table.label("start_date"),
-                                   _("the same ID number and start date are already in row %(row)d",
-                                     row=first_by_key[key])))
+            errors.append(
+                RowError(
+                    r.row,
+                    table.label("start_date"),
+                    _("the same ID number and start date are already in row %(row)d", row=first_by_key[key]),
+                )
+            )
         else:
             first_by_key[key] = r.row
         seen = name_by_id.setdefault(r.id_number, (r.name, r.row))
         if seen[0] != r.name:
-            errors.append(RowError(r.row, table.label("name"),
-                                   _("the same ID number has the name “%(name)s” in row %(row)d",
-                                     name=seen[0], row=seen[1])))
+            errors.append(
+                RowError(
+                    r.row,
+                    table.label("name"),
+                    _("the same ID number has the name “%(name)s” in row %(row)d", name=seen[0], row=seen[1]),
+                )
+            )
 
 
 def _load_existing(id_numbers: set[str]):
@@ -177,17 +197,23 @@ def _load_existing(id_numbers: set[str]):
     ids = sorted(id_numbers)
     for i in range(0, len(ids), CHUNK):
         for w in db.session.execute(
-            sa.select(Worker.id_number, Worker.id, Worker.name, Worker.phone)
-            .where(Worker.id_number.in_(ids[i : i + CHUNK]))
+            sa.select(Worker.id_number, Worker.id, Worker.name, Worker.phone).where(
+                Worker.id_number.in_(ids[i : i + CHUNK])
+            )
         ):
             workers[w.id_number] = w
     periods: dict[int, list] = defaultdict(list)
     wids = sorted(w.id for w in workers.values())
     for i in range(0, len(wids), CHUNK):
         for p in db.session.execute(
-            sa.select(PostPeriod.id, PostPeriod.worker_id, PostPeriod.community_id, PostPeriod.post_type,
-                      PostPeriod.start_date, PostPeriod.end_date)
-            .where(PostPeriod.worker_id.in_(wids[i : i + CHUNK]))
+            sa.select(
+                PostPeriod.id,
+                PostPeriod.worker_id,
+                PostPeriod.community_id,
+                PostPeriod.post_type,
+                PostPeriod.start_date,
+                PostPeriod.end_date,
+            ).where(PostPeriod.worker_id.in_(wids[i : i + CHUNK]))
         ):
             periods[p.worker_id].append(p)
     return workers, periods
@@ -200,7 +226,7 @@ def _check_overlaps(rows, existing_workers, existing_periods, table, errors) -> 
     for id_number, person_rows in by_person.items():
         starts_in_file = {r.start_date for r in person_rows}
         worker = existing_workers.get(id_number)
-        kept = [p for p in existing_periods.get(worker.id, [])] if worker else []
+        kept = list(existing_periods.get(worker.id, [])) if worker else []
         kept = [p for p in kept if p.start_date not in starts_in_file]  # the file replaces these
         spans = [(r.start_date, r.end_date) for r in person_rows] + [(p.start_date, p.end_date) for p in kept]
         while (pair := find_overlap(spans)) is not None:
@@ -211,8 +237,11 @@ def _check_overlaps(rows, existing_workers, existing_periods, table, errors) -> 
                 reason = _("the period overlaps the one in row %(row)d", row=person_rows[other].row)
             else:
                 span = spans[other]
-                reason = _("the period overlaps the registered post period from %(start)s to %(end)s",
-                           start=span[0].isoformat(), end=span[1].isoformat() if span[1] else _("now"))
+                reason = _(
+                    "the period overlaps the registered post period from %(start)s to %(end)s",
+                    start=span[0].isoformat(),
+                    end=span[1].isoformat() if span[1] else _("now"),
+                )
             errors.append(RowError(culprit.row, table.label("start_date"), reason))
             index = person_rows.index(culprit)
             person_rows = person_rows[:index] + person_rows[index + 1 :]
@@ -226,20 +255,32 @@ def _diff(rows, existing_workers, existing_periods, plan: PostsPlan) -> None:
         if r.id_number not in done_workers:
             done_workers.add(r.id_number)
             if worker is None:
-                plan.new_workers.append({"id_number": r.id_number, "name": r.name, "phone": r.phone,
-                                         "birth_date": r.birth_date, "sex": r.sex})
+                plan.new_workers.append(
+                    {
+                        "id_number": r.id_number,
+                        "name": r.name,
+                        "phone": r.phone,
+                        "birth_date": r.birth_date,
+                        "sex": r.sex,
+                    }
+                )
             elif worker.name != r.name or (r.phone and worker.phone != r.phone):
-                plan.changed_workers.append({"w_id": worker.id, "b_name": r.name,
-                                             "b_phone": r.phone or worker.phone})
-        period_values = {"community_id": r.community_id, "post_type": r.post_type.name,
-                         "start_date": r.start_date, "end_date": r.end_date}
+                plan.changed_workers.append({"w_id": worker.id, "b_name": r.name, "b_phone": r.phone or worker.phone})
+        period_values = {
+            "community_id": r.community_id,
+            "post_type": r.post_type.name,
+            "start_date": r.start_date,
+            "end_date": r.end_date,
+        }
         match = None
         if worker is not None:
             match = next((p for p in existing_periods.get(worker.id, []) if p.start_date == r.start_date), None)
         if match is None:
             plan.new_periods.append({"id_number": r.id_number, **period_values})
         elif (match.community_id, _post_name(match.post_type), match.end_date) != (
-            r.community_id, r.post_type.name, r.end_date
+            r.community_id,
+            r.post_type.name,
+            r.end_date,
         ):
             plan.changed_periods.append({"p_id": match.id, **period_values})
         else:
@@ -257,53 +298,80 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
     now = utcnow()
     worker_table, period_table = Worker.__table__, PostPeriod.__table__
     for i in range(0, len(plan.new_workers), CHUNK):
-        db.session.execute(worker_table.insert(), [
-            {**w, "created_at": now, "updated_at": now} for w in plan.new_workers[i : i + CHUNK]
-        ])
+        db.session.execute(
+            worker_table.insert(),
+            [{**w, "created_at": now, "updated_at": now} for w in plan.new_workers[i : i + CHUNK]],
+        )
     if plan.changed_workers:
         db.session.execute(
-            worker_table.update().where(worker_table.c.id == sa.bindparam("w_id"))
+            worker_table.update()
+            .where(worker_table.c.id == sa.bindparam("w_id"))
             .values(name=sa.bindparam("b_name"), phone=sa.bindparam("b_phone"), updated_at=now),
             plan.changed_workers,
         )
     ids = {}
     needed = sorted({p["id_number"] for p in plan.new_periods})
     for i in range(0, len(needed), CHUNK):
-        ids.update(db.session.execute(
-            sa.select(Worker.id_number, Worker.id).where(Worker.id_number.in_(needed[i : i + CHUNK]))
-        ).all())
+        ids.update(
+            db.session.execute(
+                sa.select(Worker.id_number, Worker.id).where(Worker.id_number.in_(needed[i : i + CHUNK]))
+            ).all()
+        )
     new_periods = [
-        {"worker_id": ids[p["id_number"]], "community_id": p["community_id"], "post_type": p["post_type"],
-         "start_date": p["start_date"], "end_date": p["end_date"], "created_at": now, "updated_at": now}
+        {
+            "worker_id": ids[p["id_number"]],
+            "community_id": p["community_id"],
+            "post_type": p["post_type"],
+            "start_date": p["start_date"],
+            "end_date": p["end_date"],
+            "created_at": now,
+            "updated_at": now,
+        }
         for p in plan.new_periods
     ]
     for i in range(0, len(new_periods), CHUNK):
         db.session.execute(period_table.insert(), new_periods[i : i + CHUNK])
     if plan.changed_periods:
         db.session.execute(
-            period_table.update().where(period_table.c.id == sa.bindparam("p_id"))
-            .values(community_id=sa.bindparam("b_community"), post_type=sa.bindparam("b_post"),
-                    end_date=sa.bindparam("b_end"), updated_at=now),
-            [{"p_id": p["p_id"], "b_community": p["community_id"], "b_post": p["post_type"],
-              "b_end": p["end_date"]} for p in plan.changed_periods],
+            period_table.update()
+            .where(period_table.c.id == sa.bindparam("p_id"))
+            .values(
+                community_id=sa.bindparam("b_community"),
+                post_type=sa.bindparam("b_post"),
+                end_date=sa.bindparam("b_end"),
+                updated_at=now,
+            ),
+            [
+                {"p_id": p["p_id"], "b_community": p["community_id"], "b_post": p["post_type"], "b_end": p["end_date"]}
+                for p in plan.changed_periods
+            ],
         )
     touched = set(ids.values()) | {w["w_id"] for w in plan.changed_workers}
     if plan.changed_periods:
-        touched |= set(db.session.scalars(sa.select(PostPeriod.worker_id).where(
-            PostPeriod.id.in_([p["p_id"] for p in plan.changed_periods]))))
+        touched |= set(
+            db.session.scalars(
+                sa.select(PostPeriod.worker_id).where(PostPeriod.id.in_([p["p_id"] for p in plan.changed_periods]))
+            )
+        )
     if len(touched) > 20000:
         refresh_current_posts(None)
     elif touched:
         refresh_current_posts(sorted(touched))
     counts = {
-        "new_workers": len(plan.new_workers), "changed_workers": len(plan.changed_workers),
-        "new_periods": len(plan.new_periods), "changed_periods": len(plan.changed_periods),
+        "new_workers": len(plan.new_workers),
+        "changed_workers": len(plan.changed_workers),
+        "new_periods": len(plan.new_periods),
+        "changed_periods": len(plan.changed_periods),
         "unchanged_rows": plan.unchanged_rows,
     }
     if plan.has_changes:
-        record(AuditAction.import_, "worker", None,
-               summary=f"posts import {filename}: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
-               after=counts)
+        record(
+            AuditAction.import_,
+            "worker",
+            None,
+            summary=f"posts import {filename}: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
+            after=counts,
+        )
     return counts
 
 
@@ -311,12 +379,14 @@ def _register() -> None:
     from app.core.access import district_scope
     from app.core.importing import ImportKind, register_import
 
-    register_import(ImportKind(
-        name="posts",
-        plan=lambda filename, data, user: plan_posts_import(filename, data, district_scope(user)),
-        apply=apply_posts_import,
-        done_endpoint="workers.worker_list",
-    ))
+    register_import(
+        ImportKind(
+            name="posts",
+            plan=lambda filename, data, user: plan_posts_import(filename, data, district_scope(user)),
+            apply=apply_posts_import,
+            done_endpoint="workers.worker_list",
+        )
+    )
 
 
 _register()

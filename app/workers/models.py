@@ -30,11 +30,18 @@ POST_LABELS = {
 
 # The Chinese names people type in files, as DOMAIN.md lists them.
 POST_ALIASES = {
-    "head": PostType.head, "书记/主任": PostType.head, "书记": PostType.head, "主任": PostType.head,
-    "deputy": PostType.deputy, "副书记/副主任": PostType.deputy, "副书记": PostType.deputy,
+    "head": PostType.head,
+    "书记/主任": PostType.head,
+    "书记": PostType.head,
+    "主任": PostType.head,
+    "deputy": PostType.deputy,
+    "副书记/副主任": PostType.deputy,
+    "副书记": PostType.deputy,
     "副主任": PostType.deputy,
-    "member": PostType.member, "两委委员": PostType.member,
-    "staff": PostType.staff, "专职工作人员": PostType.staff,
+    "member": PostType.member,
+    "两委委员": PostType.member,
+    "staff": PostType.staff,
+    "专职工作人员": PostType.staff,
 }
 
 post_type_column = sa.Enum(PostType, native_enum=False, length=16)
@@ -67,7 +74,9 @@ class Worker(Audited, TimestampMixin, db.Model):
 
     community = relationship("Community", lazy="joined", foreign_keys=[community_id])
     periods = relationship(
-        "PostPeriod", back_populates="worker", order_by="PostPeriod.start_date.desc()",
+        "PostPeriod",
+        back_populates="worker",
+        order_by="PostPeriod.start_date.desc()",
         cascade="all, delete-orphan",
     )
 
@@ -76,8 +85,8 @@ class Worker(Audited, TimestampMixin, db.Model):
         return mask_id_number(self.id_number)
 
     def in_post_on(self, day: date) -> bool:
-        return self.post_start is not None and self.post_start <= day and (
-            self.post_end is None or self.post_end >= day
+        return (
+            self.post_start is not None and self.post_start <= day and (self.post_end is None or self.post_end >= day)
         )
 
     def __repr__(self) -> str:

@@ -21,13 +21,19 @@ class PostData:
     end_date: date | None = None
 
 
-def create_worker(id_number: str, name: str, phone: str | None, first_post: PostData,
-                  allowed_districts: set[int] | None = None) -> Worker:
+def create_worker(
+    id_number: str, name: str, phone: str | None, first_post: PostData, allowed_districts: set[int] | None = None
+) -> Worker:
     identity = _identity(id_number)
     if db.session.scalar(sa.select(Worker.id).where(Worker.id_number == identity.number)):
         raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
-    worker = Worker(id_number=identity.number, name=_name(name), phone=_phone(phone),
-                    birth_date=identity.birth_date, sex=identity.sex)
+    worker = Worker(
+        id_number=identity.number,
+        name=_name(name),
+        phone=_phone(phone),
+        birth_date=identity.birth_date,
+        sex=identity.sex,
+    )
     db.session.add(worker)
     db.session.flush()
     add_period(worker, first_post, allowed_districts)
@@ -36,9 +42,7 @@ def create_worker(id_number: str, name: str, phone: str | None, first_post: Post
 
 def update_worker(worker: Worker, id_number: str, name: str, phone: str | None) -> Worker:
     identity = _identity(id_number)
-    clash = db.session.scalar(
-        sa.select(Worker.id).where(Worker.id_number == identity.number, Worker.id != worker.id)
-    )
+    clash = db.session.scalar(sa.select(Worker.id).where(Worker.id_number == identity.number, Worker.id != worker.id))
     if clash:
         raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
     worker.id_number = identity.number
@@ -52,8 +56,13 @@ def update_worker(worker: Worker, id_number: str, name: str, phone: str | None) 
 def add_period(worker: Worker, data: PostData, allowed_districts: set[int] | None = None) -> PostPeriod:
     _lock(worker)
     _check_period(worker, data, None, allowed_districts)
-    period = PostPeriod(worker_id=worker.id, community_id=data.community_id, post_type=data.post_type,
-                        start_date=data.start_date, end_date=data.end_date)
+    period = PostPeriod(
+        worker_id=worker.id,
+        community_id=data.community_id,
+        post_type=data.post_type,
+        start_date=data.start_date,
+        end_date=data.end_date,
+    )
     db.session.add(period)
     db.session.flush()
     refresh_current_posts([worker.id])
@@ -80,9 +89,7 @@ def delete_period(period: PostPeriod) -> None:
 
 def refresh_current_posts(worker_ids: list[int] | None = None) -> None:
     """Copy each worker's latest post period onto the worker row (set-based)."""
-    chunks = [None] if worker_ids is None else [
-        worker_ids[i : i + 1000] for i in range(0, len(worker_ids), 1000)
-    ]
+    chunks = [None] if worker_ids is None else [worker_ids[i : i + 1000] for i in range(0, len(worker_ids), 1000)]
     for chunk in chunks:
         where = "" if chunk is None else "AND worker.id IN :ids"
         params = {} if chunk is None else {"ids": chunk}
@@ -114,7 +121,7 @@ def refresh_current_posts(worker_ids: list[int] | None = None) -> None:
 def find_overlap(periods: list[tuple[date, date | None]]) -> tuple[int, int] | None:
     """Indexes of two periods that share a day, or None. Periods are [start, end], end open."""
     order = sorted(range(len(periods)), key=lambda i: periods[i][0])
-    for a, b in zip(order, order[1:]):
+    for a, b in zip(order, order[1:], strict=False):
         end_a = periods[a][1]
         if end_a is None or end_a >= periods[b][0]:
             return a, b
@@ -128,14 +135,18 @@ def _check_period(worker: Worker, data: PostData, own_id: int | None, allowed: s
     if community is None or (allowed is not None and community.district_id not in allowed):
         raise ServiceError(_("Choose a community within your districts."), "community_id")
     others = db.session.execute(
-        sa.select(PostPeriod.start_date, PostPeriod.end_date)
-        .where(PostPeriod.worker_id == worker.id, PostPeriod.id != (own_id or 0))
+        sa.select(PostPeriod.start_date, PostPeriod.end_date).where(
+            PostPeriod.worker_id == worker.id, PostPeriod.id != (own_id or 0)
+        )
     ).all()
     for start, end in others:
         if find_overlap([(start, end), (data.start_date, data.end_date)]):
             raise ServiceError(
-                _("This period overlaps the post period from %(start)s to %(end)s.",
-                  start=start.isoformat(), end=end.isoformat() if end else _("now")),
+                _(
+                    "This period overlaps the post period from %(start)s to %(end)s.",
+                    start=start.isoformat(),
+                    end=end.isoformat() if end else _("now"),
+                ),
                 "start_date",
             )
 

@@ -34,7 +34,9 @@ def _filter_from_args() -> queries.WorkerFilter:
     status = request.args.get("status", "")
     return queries.WorkerFilter(
         q=(request.args.get("q") or "")[:64],
-        district_id=_int_arg("district"), street_id=_int_arg("street"), community_id=_int_arg("community"),
+        district_id=_int_arg("district"),
+        street_id=_int_arg("street"),
+        community_id=_int_arg("community"),
         post_type=PostType(post) if post in PostType._value2member_map_ else None,
         status=status if status in ("in_post", "left") else "",
         sort=request.args.get("sort", "name"),
@@ -47,14 +49,21 @@ def worker_list():
     f = _filter_from_args()
     today = local_today()
     query = queries.filtered_workers(current_user, f, today)
-    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False,
-                       count=True)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
     districts = places.districts_for(current_user)
     streets = places.streets_in([f.district_id]) if f.district_id in {d.id for d in districts} else []
     communities = places.communities_in([f.street_id]) if f.street_id in {s.id for s in streets} else []
-    return render_template("workers/list.html", page=page, f=f, today=today, districts=districts,
-                           streets=streets, communities=communities, post_types=PostType,
-                           can_edit=current_user.role in EDITORS)
+    return render_template(
+        "workers/list.html",
+        page=page,
+        f=f,
+        today=today,
+        districts=districts,
+        streets=streets,
+        communities=communities,
+        post_types=PostType,
+        can_edit=current_user.role in EDITORS,
+    )
 
 
 def _community_choices():
@@ -62,8 +71,12 @@ def _community_choices():
 
 
 def _post_data(form) -> services.PostData:
-    return services.PostData(community_id=form.community_id.data, post_type=PostType(form.post_type.data),
-                             start_date=form.start_date.data, end_date=form.end_date.data)
+    return services.PostData(
+        community_id=form.community_id.data,
+        post_type=PostType(form.post_type.data),
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,8 +86,9 @@ def worker_create():
     form.community_id.choices = _community_choices()
     if form.validate_on_submit():
         try:
-            worker = services.create_worker(form.id_number.data, form.name.data, form.phone.data,
-                                            _post_data(form), district_scope(current_user))
+            worker = services.create_worker(
+                form.id_number.data, form.name.data, form.phone.data, _post_data(form), district_scope(current_user)
+            )
         except ServiceError as exc:
             db.session.rollback()
             show_service_error(form, exc)
@@ -89,15 +103,33 @@ def worker_create():
 @roles_required(*STAFF)
 def worker_detail(worker_id: int):
     worker = queries.get_worker_or_404(current_user, worker_id)
-    history = db.session.scalars(
-        sa.select(AuditLog).where(
-            sa.or_(sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id),
-                   sa.and_(AuditLog.entity_type == "post_period",
-                           AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]))))
-        .order_by(AuditLog.at.desc()).limit(20)
-    ).all() if current_user.role in EDITORS else []
-    return render_template("workers/detail.html", worker=worker, today=local_today(), history=history,
-                           can_edit=current_user.role in EDITORS, delete_form=DeleteForm(), mine=False)
+    history = (
+        db.session.scalars(
+            sa.select(AuditLog)
+            .where(
+                sa.or_(
+                    sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id),
+                    sa.and_(
+                        AuditLog.entity_type == "post_period",
+                        AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]),
+                    ),
+                )
+            )
+            .order_by(AuditLog.at.desc())
+            .limit(20)
+        ).all()
+        if current_user.role in EDITORS
+        else []
+    )
+    return render_template(
+        "workers/detail.html",
+        worker=worker,
+        today=local_today(),
+        history=history,
+        can_edit=current_user.role in EDITORS,
+        delete_form=DeleteForm(),
+        mine=False,
+    )
 
 
 @bp.route("/me")
@@ -106,8 +138,15 @@ def my_record():
     if current_user.worker_id is None:
         return render_template("workers/no_record.html")
     worker = queries.get_worker_or_404(current_user, current_user.worker_id)
-    return render_template("workers/detail.html", worker=worker, today=local_today(), history=[],
-                           can_edit=False, delete_form=None, mine=True)
+    return render_template(
+        "workers/detail.html",
+        worker=worker,
+        today=local_today(),
+        history=[],
+        can_edit=False,
+        delete_form=None,
+        mine=True,
+    )
 
 
 @bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
@@ -212,8 +251,10 @@ def worker_export(fmt: str):
     lang = "en" if str(request.args.get("lang")) == "en" else "zh"
     content, _count = export_workers(query, fmt, lang)
     db.session.commit()
-    mimetype = ("text/csv; charset=utf-8" if fmt == "csv"
-                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     filename = f"workers-{local_today().isoformat()}.{fmt}"
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -1,0 +1,57 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint format bench translations extract-messages install install-dev clean-db migrate-check
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+# Compiled catalogs (.mo) are built from the .po files that are kept in git.
+translations: $(VENV)/.runtime
+	@$(BIN)/pybabel compile -q -d app/translations
+
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+run: install
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo ""
+	@echo "  The site:  http://127.0.0.1:5000   (Ctrl-C stops the site, the worker and beat)"
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean-db:
+	rm -f instance/socialwork.sqlite instance/celery-*.sqlite instance/celerybeat-schedule*
