@@ -6,6 +6,7 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import services
@@ -17,7 +18,8 @@ os.environ.setdefault("INSTANCE_PATH", _TMP)
 def _database_url() -> str:
     if os.environ.get("TEST_DATABASE_URL"):
         return os.environ["TEST_DATABASE_URL"]
-    url = services.postgres_database("socialwork_test")
+    # One database per test process, so parallel runs never drop each other's tables.
+    url = services.postgres_database(f"socialwork_test_{os.getpid()}")
     if url:
         return url
     if services.services_required():
@@ -35,7 +37,13 @@ def app():
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=f"{_TMP}/uploads")
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+    if url.startswith("postgresql"):
+        services.drop_postgres_database(sa.engine.make_url(url).database)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +55,7 @@ def _rollback(request, app):
     from app.extensions import db, limiter
 
     limiter.reset()
-    with app.app_context():
+    with app.app_context(), request_started.connected_to(_fresh_g, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
@@ -59,6 +67,13 @@ def _rollback(request, app):
             db.session = original
             outer.rollback()
             connection.close()
+
+
+def _fresh_g(sender, **extra):
+    """Requests reuse the test's app context; give each one a fresh `g`, as in production
+    (otherwise the signed-in user and the locale would leak from one request to the next)."""
+    for key in list(g):
+        g.pop(key)
 
 
 @pytest.fixture
@@ -86,3 +101,29 @@ def pytest_configure(config):
 
 def dialect(app) -> str:
     return sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+
+
+class World:
+    """Two districts, a worker in each, and one user of every role."""
+
+
+@pytest.fixture
+def world(app):
+    from app.core.access import Role
+    from tests import factories as f
+
+    w = World()
+    w.community_a = f.community("500103", name="和平社区")
+    w.community_b = f.community("500104", name="幸福社区")
+    w.worker_a = f.worker(w.community_a, name="张伟", phone="13800000001")
+    w.worker_b = f.worker(w.community_b, name="李娜", phone="13800000002")
+    w.admin = f.user(Role.admin, "t_admin")
+    w.coord_a = f.user(Role.coordinator, "t_coord_a", districts=["500103"])
+    w.coord_city = f.user(Role.coordinator, "t_coord_city", city_wide=True)
+    w.payroll_a = f.user(Role.payroll, "t_payroll_a", districts=["500103"])
+    w.worker_user = f.user(Role.worker, "t_worker_a", worker_record=w.worker_a)
+    w.worker_user_b = f.user(Role.worker, "t_worker_b", worker_record=w.worker_b)
+    from app.extensions import db
+
+    db.session.commit()
+    return w

@@ -3,6 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,7 +11,15 @@ from app.core.access import Role
 from app.core.models import Audited, TimestampMixin, UTCDateTime
 from app.extensions import db
 
-_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (the library's defaults unless the config lowers them
+    for the test suite)."""
+    hasher = current_app.extensions.get("argon2")
+    if hasher is None:
+        hasher = current_app.extensions["argon2"] = PasswordHasher(**current_app.config.get("ARGON2", {}))
+    return hasher
 
 user_district = sa.Table(
     "user_district",
@@ -45,14 +54,14 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         try:
-            ok = _hasher.verify(self.password_hash, password)
+            ok = _hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-        if ok and _hasher.check_needs_rehash(self.password_hash):
+        if ok and _hasher().check_needs_rehash(self.password_hash):
             self.set_password(password)
         return ok
 

@@ -40,6 +40,7 @@ def _import_models() -> None:
     import app.accounts.models  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.importing  # noqa: F401
+    import app.core.sqlite  # noqa: F401
     import app.core.tasks  # noqa: F401
     import app.places.models  # noqa: F401
     import app.workers.models  # noqa: F401
