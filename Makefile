@@ -24,7 +24,7 @@ install-dev: $(VENV)/.dev translations
 
 # Compiled catalogs (.mo) are built from the .po files that are kept in git.
 translations: $(VENV)/.runtime
-	@$(BIN)/pybabel compile -q -d app/translations
+	@$(BIN)/pybabel -q compile -d app/translations
 
 extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

@@ -116,7 +116,7 @@ def world(app):
     w.community_a = f.community("500103", name="和平社区")
     w.community_b = f.community("500104", name="幸福社区")
     w.worker_a = f.worker(w.community_a, name="张伟", phone="13800000001")
-    w.worker_b = f.worker(w.community_b, name="李娜", phone="13800000002")
+    w.worker_b = f.worker(w.community_b, name="李娜", phone="13800000002", number=f.id_number("500104"))
     w.admin = f.user(Role.admin, "t_admin")
     w.coord_a = f.user(Role.coordinator, "t_coord_a", districts=["500103"])
     w.coord_city = f.user(Role.coordinator, "t_coord_city", city_wide=True)

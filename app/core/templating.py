@@ -1,9 +1,9 @@
 """Template filters and globals shared by every page."""
 
 from flask import Flask, request, url_for
-from flask_babel import get_locale
 
 from app.core.identity import mask_id_number
+from app.core.locale import select_locale
 from app.core.timeutil import to_local
 
 
@@ -32,6 +32,6 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": select_locale(),
             "languages": app.config["LANGUAGES"],
         }
