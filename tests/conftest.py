@@ -55,6 +55,7 @@ def _rollback(request, app):
     from app.extensions import db, limiter
 
     limiter.reset()
+    app.extensions["celery"].set_default()  # another test may have built an app of its own
     with app.app_context(), request_started.connected_to(_fresh_g, app):
         connection = db.engine.connect()
         outer = connection.begin()

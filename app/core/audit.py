@@ -81,6 +81,12 @@ def _entity_name(obj) -> str:
     return obj.__tablename__
 
 
+def _primary_key(obj) -> int | None:
+    # New objects have their key assigned by now, but no identity until the flush ends.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return values[0] if values else None
+
+
 def _columns(obj):
     excluded = set(getattr(obj, "__audit_exclude__", ()))
     return [c for c in inspect(obj).mapper.column_attrs if c.key not in excluded]
@@ -157,7 +163,7 @@ def _write_entries(session, flush_context):
             "user_id": actor,
             "action": action.value,
             "entity_type": _entity_name(obj),
-            "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+            "entity_id": _primary_key(obj),
             "summary": str(obj)[:500],
             "before": before,
             "after": after,

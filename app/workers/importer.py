@@ -90,7 +90,7 @@ def plan_posts_import(filename: str, data: bytes, allowed_districts: set[int] | 
         for code, cid, did in db.session.execute(sa.select(Community.code, Community.id, Community.district_id))
     }
     rows = _parse_rows(table, communities, allowed_districts, plan.errors)
-    _check_within_file(rows, table, plan.errors)
+    rows = _check_within_file(rows, table, plan.errors)
     existing_workers, existing_periods = _load_existing({r.id_number for r in rows})
     _check_overlaps(rows, existing_workers, existing_periods, table, plan.errors)
     if plan.errors:
@@ -166,9 +166,11 @@ def _parse_rows(table, communities, allowed, errors) -> list[PostRow]:
     return rows
 
 
-def _check_within_file(rows: list[PostRow], table, errors) -> None:
+def _check_within_file(rows: list[PostRow], table, errors) -> list[PostRow]:
+    """Report duplicate keys and conflicting names; returns the rows that are not duplicates."""
     first_by_key: dict[tuple, int] = {}
     name_by_id: dict[str, tuple[str, int]] = {}
+    unique = []
     for r in rows:
         key = (r.id_number, r.start_date)
         if key in first_by_key:
@@ -179,8 +181,9 @@ def _check_within_file(rows: list[PostRow], table, errors) -> None:
                     _("the same ID number and start date are already in row %(row)d", row=first_by_key[key]),
                 )
             )
-        else:
-            first_by_key[key] = r.row
+            continue
+        first_by_key[key] = r.row
+        unique.append(r)
         seen = name_by_id.setdefault(r.id_number, (r.name, r.row))
         if seen[0] != r.name:
             errors.append(
@@ -190,6 +193,7 @@ def _check_within_file(rows: list[PostRow], table, errors) -> None:
                     _("the same ID number has the name “%(name)s” in row %(row)d", name=seen[0], row=seen[1]),
                 )
             )
+    return unique
 
 
 def _load_existing(id_numbers: set[str]):
