@@ -56,6 +56,7 @@ def _rollback(request, app):
 
     limiter.reset()
     app.extensions["celery"].set_default()  # another test may have built an app of its own
+    app.extensions["celery"].set_current()
     with app.app_context(), request_started.connected_to(_fresh_g, app):
         connection = db.engine.connect()
         outer = connection.begin()

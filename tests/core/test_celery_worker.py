@@ -58,7 +58,7 @@ def test_a_real_worker_on_redis_runs_the_import_job(tmp_path, worker_db):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
-        client = Celery(broker=services.REDIS_URL)
+        client = Celery(broker=services.REDIS_URL, set_as_current=False)
         client.send_task("core.apply_import", args=[job_id])
         state = None
         deadline = time.monotonic() + 60
