@@ -18,16 +18,20 @@ def runner(app):
 
 
 def test_users_create_with_password_from_stdin(runner, app_ctx):
-    result = runner.invoke(args=["users", "create", "coord9", "--role", "coordinator", "--district", "500103",
-                                 "--password-stdin"], input="Secret-2026\n")
+    result = runner.invoke(
+        args=["users", "create", "coord9", "--role", "coordinator", "--district", "500103", "--password-stdin"],
+        input="Secret-2026\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.query(User).filter_by(username="coord9").one()
     assert [d.code for d in user.districts] == ["500103"] and user.check_password("Secret-2026")
 
 
 def test_users_create_refuses_an_unknown_district(runner, app_ctx):
-    result = runner.invoke(args=["users", "create", "coord9", "--role", "coordinator", "--district", "123456",
-                                 "--password-stdin"], input="Secret-2026\n")
+    result = runner.invoke(
+        args=["users", "create", "coord9", "--role", "coordinator", "--district", "123456", "--password-stdin"],
+        input="Secret-2026\n",
+    )
     assert result.exit_code != 0 and "123456" in result.output
     assert db.session.query(User).filter_by(username="coord9").count() == 0
 
@@ -38,8 +42,11 @@ def test_places_and_workers_import_then_export(runner, app_ctx, tmp_path):
     assert runner.invoke(args=["places", "import", str(places)]).exit_code == 0
     number = f.id_number()
     posts = tmp_path / "posts.csv"
-    posts.write_text(f"id_number,name,phone,community_code,post,start_date,end_date\n"
-                     f"{number},刘洋,13700000000,500103001001,staff,2023-04-01,\n", encoding="utf-8-sig")
+    posts.write_text(
+        f"id_number,name,phone,community_code,post,start_date,end_date\n"
+        f"{number},刘洋,13700000000,500103001001,staff,2023-04-01,\n",
+        encoding="utf-8-sig",
+    )
     result = runner.invoke(args=["workers", "import", str(posts)])
     assert result.exit_code == 0, result.output
     assert db.session.query(Worker).filter_by(id_number=number).count() == 1
@@ -56,9 +63,11 @@ def test_places_and_workers_import_then_export(runner, app_ctx, tmp_path):
 def test_a_bad_file_exits_non_zero_names_each_bad_row_and_writes_nothing(runner, app_ctx, tmp_path):
     comm = f.community("500103")
     posts = tmp_path / "posts.csv"
-    posts.write_text(f"身份证号,姓名,社区代码,岗位,到岗日期\n{f.id_number()},好,{comm.code},staff,2023-04-01\n"
-                     f"123,坏,{comm.code},staff,2023-04-01\n{f.id_number()},坏,{comm.code},boss,2023-04-01\n",
-                     encoding="utf-8")
+    posts.write_text(
+        f"身份证号,姓名,社区代码,岗位,到岗日期\n{f.id_number()},好,{comm.code},staff,2023-04-01\n"
+        f"123,坏,{comm.code},staff,2023-04-01\n{f.id_number()},坏,{comm.code},boss,2023-04-01\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["workers", "import", str(posts)])
     assert result.exit_code == 1
     assert "3" in result.output and "4" in result.output
@@ -74,8 +83,14 @@ def test_seed_demo_loads_realistic_data_and_accounts(runner, app_ctx):
     result = runner.invoke(args=["seed-demo", "--workers", "40"])
     assert result.exit_code == 0, result.output
     assert db.session.query(Worker).count() == 40
-    assert {u.username for u in db.session.query(User)} >= {"admin", "coord_yz", "coord_city", "payroll1",
-                                                             "payroll2", "worker"}
+    assert {u.username for u in db.session.query(User)} >= {
+        "admin",
+        "coord_yz",
+        "coord_city",
+        "payroll1",
+        "payroll2",
+        "worker",
+    }
     assert all(w.district_id for w in db.session.query(Worker))
     again = runner.invoke(args=["seed-demo", "--workers", "40"])
     assert again.exit_code == 0 and db.session.query(Worker).count() == 40

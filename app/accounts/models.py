@@ -12,7 +12,6 @@ from app.core.models import Audited, TimestampMixin, UTCDateTime
 from app.extensions import db
 
 
-
 def _hasher() -> PasswordHasher:
     """argon2id with the configured cost (the library's defaults unless the config lowers them
     for the test suite)."""
@@ -20,6 +19,7 @@ def _hasher() -> PasswordHasher:
     if hasher is None:
         hasher = current_app.extensions["argon2"] = PasswordHasher(**current_app.config.get("ARGON2", {}))
     return hasher
+
 
 user_district = sa.Table(
     "user_district",
@@ -31,7 +31,7 @@ user_district = sa.Table(
 
 class User(UserMixin, Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
-    __audit_exclude__ = ("password_hash",)
+    __audit_exclude__ = ("password_hash", "last_login_at")  # sign-ins get entries of their own
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)

@@ -14,6 +14,7 @@ from app.accounts.forms import (
 )
 from app.accounts.models import PasswordResetRequest, User
 from app.core.access import Role, roles_required
+from app.core.audit import AuditAction, record
 from app.core.forms import page_number, show_service_error
 from app.core.services import ServiceError
 from app.extensions import db, limiter
@@ -44,8 +45,9 @@ def login():
             chosen_locale = session.get("locale")
             if chosen_locale and chosen_locale != user.locale:
                 user.locale = chosen_locale
-            db.session.commit()
             login_user(user, remember=form.remember.data)
+            record(AuditAction.login, "user", user.id, summary=f"sign-in {user.username}")
+            db.session.commit()
             target = request.args.get("next") or ""
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("main.home")

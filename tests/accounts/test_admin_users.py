@@ -13,8 +13,14 @@ def admin(client, world):
 
 
 def _create(admin, **fields):
-    data = {"username": "new_coord", "display_name": "王专干", "email": "", "role": "coordinator",
-            "password": "Start-2026x", "active": "y"}
+    data = {
+        "username": "new_coord",
+        "display_name": "王专干",
+        "email": "",
+        "role": "coordinator",
+        "password": "Start-2026x",
+        "active": "y",
+    }
     data.update(fields)
     return post(admin, "/admin/users/new", data)
 
@@ -51,8 +57,11 @@ def test_a_worker_record_links_to_one_account_only(admin, world):
 
 
 def test_admin_changes_role_and_scope(admin, world):
-    response = post(admin, f"/admin/users/{world.coord_a.id}", {
-        "username": "t_coord_a", "display_name": "x", "role": "payroll", "city_wide": "y", "active": "y"})
+    response = post(
+        admin,
+        f"/admin/users/{world.coord_a.id}",
+        {"username": "t_coord_a", "display_name": "x", "role": "payroll", "city_wide": "y", "active": "y"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     user = db.session.get(User, world.coord_a.id)

@@ -60,8 +60,9 @@ def test_sign_out(client, world):
 
 def test_open_redirects_after_sign_in_are_refused(client, world):
     token = csrf_token(client)
-    response = client.post("/login?next=//evil.example/x",
-                           data={"login": "t_admin", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x", data={"login": "t_admin", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"
 
 

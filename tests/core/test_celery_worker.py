@@ -50,12 +50,33 @@ def test_a_real_worker_on_redis_runs_the_import_job(tmp_path, worker_db):
         db.session.commit()
         job_id = job.id
 
-    env = {**os.environ, "DATABASE_URL": worker_db, "REDIS_URL": services.REDIS_URL, "INSTANCE_PATH": str(instance),
-           "APP_CONFIG": "development"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_db,
+        "REDIS_URL": services.REDIS_URL,
+        "INSTANCE_PATH": str(instance),
+        "APP_CONFIG": "development",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         client = Celery(broker=services.REDIS_URL, set_as_current=False)

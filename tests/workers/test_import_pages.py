@@ -20,8 +20,11 @@ def coord(client, world):
 
 def _upload(client, content: bytes, name="posts.csv"):
     token = csrf_token(client, "/workers/import")
-    return client.post("/workers/import", data={"csrf_token": token, "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/workers/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_preview_confirm_and_see_the_job_done(coord, world):
@@ -33,8 +36,9 @@ def test_upload_preview_confirm_and_see_the_job_done(coord, world):
     assert db.session.query(Worker).filter_by(id_number=number).count() == 0  # the preview writes nothing
 
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
-    confirm = coord.post("/workers/import/confirm",
-                         data={"csrf_token": csrf_token(coord, "/workers/import"), "token": token})
+    confirm = coord.post(
+        "/workers/import/confirm", data={"csrf_token": csrf_token(coord, "/workers/import"), "token": token}
+    )
     assert confirm.status_code == 302
     job = db.session.query(ImportJob).one()
     assert job.state == JobState.done and job.counts["new_workers"] == 1
@@ -43,8 +47,10 @@ def test_upload_preview_confirm_and_see_the_job_done(coord, world):
 
 
 def test_a_file_with_bad_rows_shows_every_problem_and_offers_no_confirm(coord, world):
-    content = (f"{HEADER}\r\n110105194912310021,甲,,{world.community_a.code},专职工作人员,2024-01-01,\r\n"
-               f"{f.id_number()},乙,,{world.community_a.code},专职工作人员,2024-13-01,\r\n").encode()
+    content = (
+        f"{HEADER}\r\n110105194912310021,甲,,{world.community_a.code},专职工作人员,2024-01-01,\r\n"
+        f"{f.id_number()},乙,,{world.community_a.code},专职工作人员,2024-13-01,\r\n"
+    ).encode()
     html = _upload(coord, content).get_data(as_text=True)
     assert 'id="import-errors"' in html and 'id="confirm-import"' not in html
     assert html.count("<tr><td>2</td>") == 1 and html.count("<tr><td>3</td>") == 1
@@ -72,7 +78,8 @@ def test_another_user_cannot_confirm_someone_elses_upload(coord, world, client, 
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
     other = app.test_client()
     login(other, "t_admin")
-    response = other.post("/workers/import/confirm",
-                          data={"csrf_token": csrf_token(other, "/workers/import"), "token": token})
+    response = other.post(
+        "/workers/import/confirm", data={"csrf_token": csrf_token(other, "/workers/import"), "token": token}
+    )
     assert response.status_code == 302 and "/imports/" not in response.headers["Location"]
     assert db.session.query(ImportJob).count() == 0

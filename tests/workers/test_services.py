@@ -83,7 +83,11 @@ def test_deleting_the_latest_period_restores_the_previous_one_as_current(comm):
 def test_a_coordinator_cannot_place_a_worker_outside_their_districts(comm):
     other = f.community("500104")
     with pytest.raises(ServiceError) as info:
-        services.create_worker(f.id_number(), "王芳", None,
-                               services.PostData(other.id, PostType.staff, date(2020, 1, 1)),
-                               allowed_districts={comm.district_id})
+        services.create_worker(
+            f.id_number(),
+            "王芳",
+            None,
+            services.PostData(other.id, PostType.staff, date(2020, 1, 1)),
+            allowed_districts={comm.district_id},
+        )
     assert info.value.field == "community_id"

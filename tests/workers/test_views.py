@@ -16,9 +16,15 @@ def coord(client, world):
 
 
 def _new_worker_form(world, **fields):
-    data = {"id_number": f.id_number(), "name": "赵敏", "phone": "13900000009",
-            "community_id": str(world.community_a.id), "post_type": "staff", "start_date": "2024-03-01",
-            "end_date": ""}
+    data = {
+        "id_number": f.id_number(),
+        "name": "赵敏",
+        "phone": "13900000009",
+        "community_id": str(world.community_a.id),
+        "post_type": "staff",
+        "start_date": "2024-03-01",
+        "end_date": "",
+    }
     data.update(fields)
     return data
 
@@ -32,10 +38,16 @@ def test_create_a_worker(coord, world):
     assert "赵敏" in coord.get(response.headers["Location"]).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("id_number", "500103199001011234"), ("phone", "1234"), ("name", ""), ("start_date", "2024-02-30"),
-    ("end_date", "2020-01-01"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("id_number", "500103199001011234"),
+        ("phone", "1234"),
+        ("name", ""),
+        ("start_date", "2024-02-30"),
+        ("end_date", "2020-01-01"),
+    ],
+)
 def test_bad_input_re_renders_the_form_with_the_error_and_writes_nothing(coord, world, field, value):
     before = db.session.query(Worker).count()
     response = post(coord, "/workers/new", _new_worker_form(world, **{field: value}))
@@ -51,9 +63,11 @@ def test_a_coordinator_cannot_create_a_worker_in_another_district(coord, world):
 
 
 def test_an_overlapping_period_is_refused_on_the_page(coord, world):
-    response = post(coord, f"/workers/{world.worker_a.id}/periods/new", {
-        "community_id": str(world.community_a.id), "post_type": "head", "start_date": "2023-01-01",
-        "end_date": ""})
+    response = post(
+        coord,
+        f"/workers/{world.worker_a.id}/periods/new",
+        {"community_id": str(world.community_a.id), "post_type": "head", "start_date": "2023-01-01", "end_date": ""},
+    )
     assert response.status_code == 200
     assert "is-invalid" in response.get_data(as_text=True)
     assert db.session.query(PostPeriod).filter_by(worker_id=world.worker_a.id).count() == 1
@@ -61,12 +75,32 @@ def test_an_overlapping_period_is_refused_on_the_page(coord, world):
 
 def test_a_transfer_on_the_page(coord, world):
     period = world.worker_a.periods[0]
-    assert post(coord, f"/workers/{world.worker_a.id}/periods/{period.id}", {
-        "community_id": str(world.community_a.id), "post_type": "staff", "start_date": "2020-01-01",
-        "end_date": "2026-05-19"}).status_code == 302
-    assert post(coord, f"/workers/{world.worker_a.id}/periods/new", {
-        "community_id": str(world.community_a.id), "post_type": "deputy", "start_date": "2026-05-20",
-        "end_date": ""}).status_code == 302
+    assert (
+        post(
+            coord,
+            f"/workers/{world.worker_a.id}/periods/{period.id}",
+            {
+                "community_id": str(world.community_a.id),
+                "post_type": "staff",
+                "start_date": "2020-01-01",
+                "end_date": "2026-05-19",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            coord,
+            f"/workers/{world.worker_a.id}/periods/new",
+            {
+                "community_id": str(world.community_a.id),
+                "post_type": "deputy",
+                "start_date": "2026-05-20",
+                "end_date": "",
+            },
+        ).status_code
+        == 302
+    )
     page = coord.get(f"/workers/{world.worker_a.id}").get_data(as_text=True)
     assert "2026-05-19" in page and "2026-05-20" in page
 
@@ -80,8 +114,14 @@ def test_the_list_masks_id_numbers_and_the_detail_shows_them(coord, world):
 
 def test_search_by_name_id_and_mobile(client, world):
     login(client, "t_coord_city")
-    for q in ("张", "张伟", world.worker_a.id_number, world.worker_a.id_number.lower(), "13800000001",
-              world.worker_a.id_number[:10]):
+    for q in (
+        "张",
+        "张伟",
+        world.worker_a.id_number,
+        world.worker_a.id_number.lower(),
+        "13800000001",
+        world.worker_a.id_number[:10],
+    ):
         page = client.get("/workers/", query_string={"q": q}).get_data(as_text=True)
         assert "张伟" in page and "李娜" not in page, q
 
@@ -109,16 +149,28 @@ def test_filters_sorting_and_pagination(client, world):
 
 
 def test_garbage_query_arguments_never_fail(coord, world):
-    for qs in ({"page": "x"}, {"page": "-5"}, {"district": "abc"}, {"sort": "drop table"}, {"post": "boss"},
-               {"status": "?"}, {"q": "%_\\"}, {"page": "99999"}):
+    for qs in (
+        {"page": "x"},
+        {"page": "-5"},
+        {"district": "abc"},
+        {"sort": "drop table"},
+        {"post": "boss"},
+        {"status": "?"},
+        {"q": "%_\\"},
+        {"page": "99999"},
+    ):
         assert coord.get("/workers/", query_string=qs).status_code == 200, qs
 
 
 def test_edits_and_deletes_are_in_the_audit_log_with_before_and_after(coord, world):
-    post(coord, f"/workers/{world.worker_a.id}/edit",
-         {"id_number": world.worker_a.id_number, "name": "张伟伟", "phone": "13800000001"})
-    entry = db.session.query(AuditLog).filter_by(entity_type="worker", action="update",
-                                                 entity_id=world.worker_a.id).one()
+    post(
+        coord,
+        f"/workers/{world.worker_a.id}/edit",
+        {"id_number": world.worker_a.id_number, "name": "张伟伟", "phone": "13800000001"},
+    )
+    entry = (
+        db.session.query(AuditLog).filter_by(entity_type="worker", action="update", entity_id=world.worker_a.id).one()
+    )
     assert entry.before["name"] == "张伟" and entry.after["name"] == "张伟伟"
     assert entry.user_id == world.coord_a.id
 

@@ -1,0 +1,168 @@
+"""A live server on a committed database, loaded with the demo data.
+
+Shared by the browser tests (tests/browser/conftest.py) and scripts/screenshots.py. The main
+test suite rolls each test back, so a real browser needs its own database whose data is
+committed: PostgreSQL when it is reachable, else a SQLite file in a temporary directory.
+"""
+
+import os
+import random
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery import _state as celery_state
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests import services
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    if os.path.exists(services.CHROMIUM):
+        return services.CHROMIUM
+    return shutil.which("chromium")
+
+
+@dataclass
+class DemoWorker:
+    """The demo worker linked to the `worker` account."""
+
+    id: int
+    name: str
+    id_number: str
+    phone: str | None
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    database_url: str
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    def stop(self, drop: bool = False) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+        from app.extensions import db
+
+        with self.app.app_context():
+            db.engine.dispose()
+        if drop:
+            drop_database(self.database_url)
+
+    def demo_worker(self) -> DemoWorker:
+        import sqlalchemy as sa
+
+        from app.accounts.models import User
+        from app.extensions import db
+
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == "worker"))
+            w = user.worker
+            found = DemoWorker(w.id, w.name, w.id_number, w.phone)
+            db.session.remove()
+            return found
+
+
+def sign_in(page, base_url: str, login: str, password: str | None = None) -> None:
+    """Sign in through the login form and wait until the user menu shows."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from app.core.demo import DEMO_PASSWORD
+
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password or DEMO_PASSWORD)
+    page.click("#sign-in")
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def database_url(name: str, tmp_dir: Path) -> str:
+    """A fresh PostgreSQL database when reachable, else a SQLite file in tmp_dir."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = services.postgres_database(f"{name}_{worker}" if worker else name)
+    if url:
+        return url
+    if services.services_required():
+        raise RuntimeError("PostgreSQL is required (REQUIRE_SERVICES=1) but is not reachable")
+    return f"sqlite:///{tmp_dir / f'{name}.sqlite'}"
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database made by database_url (a SQLite file goes with its directory)."""
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url)
+    if name.get_backend_name() != "postgresql":
+        return
+    engine = sa.create_engine(services.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name.database},
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name.database}"'))
+    engine.dispose()
+
+
+def build_app(url: str, tmp_dir: Path, workers: int = 200, **overrides) -> Flask:
+    """The testing app on `url`, migrated and loaded with the demo data (committed)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core import demo
+    from app.extensions import db
+
+    previous_celery = celery_state.default_app
+    overrides.setdefault("UPLOAD_DIR", str(tmp_dir / "uploads"))
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **overrides)
+    if previous_celery is not None:
+        # create_app makes its Celery app the process default, so eager tasks of the main
+        # test app (created earlier in the same pytest run) would run in this app's context.
+        # Give the default back; the live server makes its own app current per request.
+        previous_celery.set_default()
+        previous_celery.set_current()
+    with app.app_context():
+        upgrade()
+        rng = random.Random(2026)
+        demo.seed_places(rng)
+        demo.seed_workers(rng, workers)
+        demo.seed_accounts()
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+def start(name: str, tmp_dir: Path, workers: int = 200, **overrides) -> LiveServer:
+    """Build the app and serve it on a free port of 127.0.0.1 in a daemon thread."""
+    url = database_url(name, tmp_dir)
+    app = build_app(url, tmp_dir, workers, **overrides)
+    celery_app = app.extensions["celery"]
+
+    def wsgi(environ, start_response):
+        celery_app.set_current()  # each request runs in its own thread
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{server.server_port}", app, url, server, thread)
