@@ -37,7 +37,7 @@ run: install
 	@echo ""
 	@echo "  The site:  http://127.0.0.1:5000   (Ctrl-C stops the site, the worker and beat)"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
