@@ -61,14 +61,24 @@ def _rollback(request, app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
         try:
             yield
         finally:
-            db.session.remove()
+            scoped_session.remove(db.session)
             db.session = original
             outer.rollback()
             connection.close()
+
+
+class _TestSession(scoped_session):
+    """In production each request or task closes its session at the end. Here the test's own
+    objects must stay attached, so the end of a request discards uncommitted work the same way
+    (a rollback to the savepoint) without closing the session."""
+
+    def remove(self):
+        if self.registry.has():
+            self.registry().rollback()
 
 
 def _fresh_g(sender, **extra):
@@ -125,7 +135,25 @@ def world(app):
     w.payroll_a = f.user(Role.payroll, "t_payroll_a", districts=["500103"])
     w.worker_user = f.user(Role.worker, "t_worker_a", worker_record=w.worker_a)
     w.worker_user_b = f.user(Role.worker, "t_worker_b", worker_record=w.worker_b)
+    from datetime import date
+    from decimal import Decimal
+
+    from app.exams import services as exams
+    from app.exams.models import Qualification, ReviewItem
     from app.extensions import db
 
+    w.exam_year = exams.save_exam_year(2024, date(2024, 12, 20), date(2024, 10, 26))
+    exams.enter_result(w.worker_a.id, w.exam_year, "A1", Decimal("72"))
+    w.result = exams.enter_result(w.worker_a.id, w.exam_year, "A2", Decimal("65.5"))
+    w.qualification = db.session.query(Qualification).filter_by(worker_id=w.worker_a.id).one()
+    w.queue_item = ReviewItem(
+        kind="results",
+        id_number="11010519491231002X",
+        name="某人",
+        key="2024:A1",
+        payload={"year": 2024, "subject": "A1", "score": "70.0"},
+        filename="r.csv",
+    )
+    db.session.add(w.queue_item)
     db.session.commit()
     return w

@@ -43,6 +43,20 @@ ACCESS = {
     "workers.worker_export": STAFF,
     "workers.my_record": {"worker_user"},
     "audit.audit_list": ADMIN,
+    "exams.overview": STAFF,
+    "exams.year_list": STAFF,
+    "exams.year_edit": ADMIN,
+    "exams.result_create": EDITORS,
+    "exams.result_delete": EDITORS,
+    "exams.review_create": EDITORS,
+    "exams.certificate_edit": EDITORS,
+    "exams.registration_create": EDITORS,
+    "exams.ce_create": EDITORS,
+    "exams.exam_import": EDITORS,
+    "exams.exam_import_confirm": EDITORS,
+    "exams.review_queue": EDITORS,
+    "exams.queue_match": EDITORS,
+    "exams.queue_discard": EDITORS,
 }
 
 
@@ -60,6 +74,11 @@ def _url_args(world):
         "code": "en",
         "fmt": "csv",
         "job_id": db.session.query(ImportJob.id).scalar() or 1,
+        "year_id": world.exam_year.id,
+        "result_id": world.result.id,
+        "qualification_id": world.qualification.id,
+        "kind": "results",
+        "item_id": world.queue_item.id,
     }
 
 

@@ -94,3 +94,34 @@ def test_seed_demo_loads_realistic_data_and_accounts(runner, app_ctx):
     assert all(w.district_id for w in db.session.query(Worker))
     again = runner.invoke(args=["seed-demo", "--workers", "40"])
     assert again.exit_code == 0 and db.session.query(Worker).count() == 40
+
+
+def test_exams_add_year_and_import_results(runner, app_ctx, tmp_path):
+    from app.exams.models import ExamResult, ExamYear
+
+    result = runner.invoke(
+        args=[
+            "exams",
+            "add-year",
+            "2025",
+            "--results-date",
+            "2025-12-19",
+            "--exam-date",
+            "2025-10-25",
+            "--pass-mark",
+            "A1=55",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert str(db.session.query(ExamYear).filter_by(year=2025).one().pass_mark("A1")) == "55.0"
+    bad = runner.invoke(args=["exams", "add-year", "2026", "--results-date", "2026-02-30"])
+    assert bad.exit_code == 1 and "2026-02-30" in bad.output
+    w = f.worker(f.community("500103"))
+    db.session.commit()  # the failing import below rolls back what is not committed
+    file = tmp_path / "results.csv"
+    file.write_text(f"id_number,year,subject,score\n{w.id_number},2025,A1,55\n{w.id_number},2025,A2,x\n")
+    failed = runner.invoke(args=["exams", "import-results", str(file)])
+    assert failed.exit_code == 1 and "3" in failed.output
+    file.write_text(f"id_number,year,subject,score\n{w.id_number},2025,A1,55\n")
+    assert runner.invoke(args=["exams", "import-results", str(file)]).exit_code == 0
+    assert db.session.query(ExamResult).one().passed

@@ -42,5 +42,7 @@ def _import_models() -> None:
     import app.core.importing  # noqa: F401
     import app.core.sqlite  # noqa: F401
     import app.core.tasks  # noqa: F401
+    import app.exams.importers  # noqa: F401  (registers the exam file kinds)
+    import app.exams.models  # noqa: F401
     import app.places.models  # noqa: F401
     import app.workers.models  # noqa: F401

@@ -10,7 +10,7 @@ from app.core.tabular import FileRejected
 from app.extensions import db
 
 
-def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cls):
+def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cls, confirm_url: str | None = None):
     """GET shows the upload form; POST reads the file, checks every row and shows the preview."""
     kind = importing.KINDS[kind_name]
     form, confirm, plan, token = form_cls(), None, None, None

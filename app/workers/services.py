@@ -88,23 +88,30 @@ def delete_period(period: PostPeriod) -> None:
 
 
 def refresh_current_posts(worker_ids: list[int] | None = None) -> None:
-    """Copy each worker's latest post period onto the worker row (set-based)."""
+    """Copy each worker's latest post period onto the worker row (set-based).
+
+    Rows already up to date are not rewritten, so a large import that changes little costs little.
+    """
     chunks = [None] if worker_ids is None else [worker_ids[i : i + 1000] for i in range(0, len(worker_ids), 1000)]
+    columns = ("community_id", "street_id", "district_id", "post_type", "post_start", "post_end")
+    differs = " OR ".join(f"worker.{c} IS DISTINCT FROM latest.{c}" for c in columns)
     for chunk in chunks:
+        only = "" if chunk is None else "WHERE worker_id IN :ids"
         where = "" if chunk is None else "AND worker.id IN :ids"
         params = {} if chunk is None else {"ids": chunk}
         latest = sa.text(f"""
             UPDATE worker SET community_id = latest.community_id, street_id = latest.street_id,
                 district_id = latest.district_id, post_type = latest.post_type,
-                post_start = latest.start_date, post_end = latest.end_date
+                post_start = latest.post_start, post_end = latest.post_end
             FROM (
                 SELECT p.worker_id, p.community_id, c.street_id, c.district_id, p.post_type,
-                       p.start_date, p.end_date
-                FROM post_period p JOIN community c ON c.id = p.community_id
-                WHERE p.start_date = (SELECT max(p2.start_date) FROM post_period p2
-                                      WHERE p2.worker_id = p.worker_id)
+                       p.start_date AS post_start, p.end_date AS post_end
+                FROM post_period p
+                JOIN (SELECT worker_id, max(start_date) AS start_date FROM post_period {only}
+                      GROUP BY worker_id) m ON m.worker_id = p.worker_id AND m.start_date = p.start_date
+                JOIN community c ON c.id = p.community_id
             ) AS latest
-            WHERE latest.worker_id = worker.id {where}""")
+            WHERE latest.worker_id = worker.id AND ({differs}) {where}""")
         none_left = sa.text(f"""
             UPDATE worker SET community_id = NULL, street_id = NULL, district_id = NULL,
                 post_type = NULL, post_start = NULL, post_end = NULL

@@ -9,6 +9,8 @@ from app.core.audit import AuditLog
 from app.core.forms import page_number, show_service_error
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
+from app.exams.levels import SUBJECTS
+from app.exams.queries import exam_record
 from app.extensions import db
 from app.places import queries as places
 from app.places.forms import ConfirmImportForm, UploadForm
@@ -129,6 +131,8 @@ def worker_detail(worker_id: int):
         can_edit=current_user.role in EDITORS,
         delete_form=DeleteForm(),
         mine=False,
+        exam=exam_record(worker.id, local_today()),
+        subjects=SUBJECTS,
     )
 
 
@@ -146,6 +150,8 @@ def my_record():
         can_edit=False,
         delete_form=None,
         mine=True,
+        exam=exam_record(worker.id, local_today()),
+        subjects=SUBJECTS,
     )
 
 

@@ -1,0 +1,302 @@
+"""Writes for exams, qualifications, registrations and CE. Flush, never commit."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.core.audit import AuditAction, record
+from app.core.services import ServiceError
+from app.core.timeutil import utcnow
+from app.exams import engine
+from app.exams.levels import SUBJECTS, Level
+from app.exams.models import (
+    DEFAULT_PASS_MARK,
+    CERecord,
+    ExamResult,
+    ExamYear,
+    PassMark,
+    Qualification,
+    QualificationSource,
+    Registration,
+    SeniorReview,
+)
+from app.extensions import db
+
+CHUNK = 2000
+
+
+# ---- exam years ----
+
+
+def save_exam_year(
+    year: int,
+    results_date: date,
+    exam_date: date | None = None,
+    registration_opens: date | None = None,
+    registration_closes: date | None = None,
+    pass_marks: dict[str, Decimal] | None = None,
+    exam_year: ExamYear | None = None,
+) -> ExamYear:
+    if not 1990 <= year <= 2100:
+        raise ServiceError(_("Give a year between 1990 and 2100."), "year")
+    clash = db.session.scalar(
+        sa.select(ExamYear.id).where(ExamYear.year == year, ExamYear.id != (exam_year.id if exam_year else 0))
+    )
+    if clash:
+        raise ServiceError(_("The exam year %(year)d is already set up.", year=year), "year")
+    if exam_date and results_date < exam_date:
+        raise ServiceError(_("The results come after the exam."), "results_date")
+    if registration_opens and registration_closes and registration_closes < registration_opens:
+        raise ServiceError(_("The registration window closes after it opens."), "registration_closes")
+    marks = {code: DEFAULT_PASS_MARK for code in SUBJECTS}
+    for code, mark in (pass_marks or {}).items():
+        if code not in SUBJECTS:
+            raise ServiceError(_("Unknown subject %(code)s.", code=code), "pass_marks")
+        if not Decimal(0) < mark <= Decimal(100) or mark != mark.quantize(Decimal("0.1")):
+            raise ServiceError(_("A pass mark is between 0 and 100 with at most one decimal."), "pass_marks")
+        marks[code] = mark
+    if exam_year is None:
+        exam_year = ExamYear(year=year, results_date=results_date)
+        db.session.add(exam_year)
+    old_marks = {m.subject: m.mark for m in exam_year.pass_marks}
+    old_results_date = exam_year.results_date
+    exam_year.year, exam_year.results_date, exam_year.exam_date = year, results_date, exam_date
+    exam_year.registration_opens, exam_year.registration_closes = registration_opens, registration_closes
+    existing = {m.subject: m for m in exam_year.pass_marks}
+    for code, mark in marks.items():
+        if code in existing:
+            existing[code].mark = mark
+        else:
+            exam_year.pass_marks.append(PassMark(subject=code, mark=mark))
+    db.session.flush()
+    if exam_year.id and (old_marks and old_marks != marks or old_results_date != results_date):
+        _repass_year(exam_year)
+    return exam_year
+
+
+def _repass_year(exam_year: ExamYear) -> None:
+    """A pass mark or date changed: re-judge that year's results and recompute who is affected."""
+    for mark in exam_year.pass_marks:
+        db.session.execute(
+            sa.update(ExamResult)
+            .where(ExamResult.exam_year_id == exam_year.id, ExamResult.subject == mark.subject)
+            .values(passed=ExamResult.score >= mark.mark)
+            .execution_options(synchronize_session=False)
+        )
+    workers = list(
+        db.session.scalars(sa.select(ExamResult.worker_id).where(ExamResult.exam_year_id == exam_year.id).distinct())
+    )
+    recompute_qualifications(workers)
+
+
+def exam_year_by_number(year: int) -> ExamYear | None:
+    return db.session.scalar(sa.select(ExamYear).where(ExamYear.year == year))
+
+
+# ---- results ----
+
+
+def check_score(raw) -> Decimal:
+    score = Decimal(str(raw))
+    if not score.is_finite() or not Decimal(0) <= score <= Decimal(100) or score != score.quantize(Decimal("0.1")):
+        raise ServiceError(_("A score is between 0 and 100 with at most one decimal."), "score")
+    return score.quantize(Decimal("0.1"))
+
+
+def enter_result(worker_id: int, exam_year: ExamYear, subject: str, score: Decimal) -> ExamResult:
+    """One result typed in by a coordinator; qualifications follow at once."""
+    if subject not in SUBJECTS:
+        raise ServiceError(_("Unknown subject %(code)s.", code=subject), "subject")
+    score = check_score(score)
+    result = db.session.scalar(
+        sa.select(ExamResult).where(
+            ExamResult.worker_id == worker_id, ExamResult.exam_year_id == exam_year.id, ExamResult.subject == subject
+        )
+    )
+    passed = score >= exam_year.pass_mark(subject)
+    if result is None:
+        result = ExamResult(worker_id=worker_id, exam_year_id=exam_year.id, subject=subject, score=score, passed=passed)
+        db.session.add(result)
+    else:
+        result.score, result.passed = score, passed
+    db.session.flush()
+    recompute_qualifications([worker_id])
+    return result
+
+
+def delete_result(result: ExamResult) -> None:
+    worker_id = result.worker_id
+    db.session.delete(result)
+    db.session.flush()
+    recompute_qualifications([worker_id])
+
+
+def save_review(worker_id: int, review_date: date, passed: bool) -> SeniorReview:
+    review = db.session.scalar(
+        sa.select(SeniorReview).where(SeniorReview.worker_id == worker_id, SeniorReview.review_date == review_date)
+    )
+    if review is None:
+        review = SeniorReview(worker_id=worker_id, review_date=review_date, passed=passed)
+        db.session.add(review)
+    else:
+        review.passed = passed
+    db.session.flush()
+    recompute_qualifications([worker_id])
+    return review
+
+
+# ---- the engine, applied to many workers at once ----
+
+
+def recompute_qualifications(worker_ids: list[int]) -> dict:
+    """Bring computed qualifications in line with results and reviews (set-based, in chunks).
+
+    Imported (historical) certificates are taken as given and never touched here.
+    """
+    counts = {"created": 0, "updated": 0, "removed": 0}
+    ids = sorted(set(worker_ids))
+    now = utcnow()
+    table = Qualification.__table__
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        passes, reviews = defaultdict(list), defaultdict(list)
+        for row in db.session.execute(
+            sa.select(
+                ExamResult.worker_id, ExamResult.subject, ExamYear.year, ExamYear.results_date, ExamYear.exam_date
+            )
+            .join(ExamYear, ExamYear.id == ExamResult.exam_year_id)
+            .where(ExamResult.passed.is_(True), ExamResult.worker_id.in_(chunk))
+        ):
+            passes[row.worker_id].append(engine.Pass(row.subject, row.year, row.results_date, row.exam_date))
+        for row in db.session.execute(
+            sa.select(SeniorReview.worker_id, SeniorReview.review_date, SeniorReview.passed).where(
+                SeniorReview.worker_id.in_(chunk)
+            )
+        ):
+            reviews[row.worker_id].append(engine.Review(row.review_date, row.passed))
+        existing = defaultdict(dict)
+        for q in db.session.execute(
+            sa.select(
+                table.c.id, table.c.worker_id, table.c.level, table.c.source, table.c.obtained_on, table.c.evidence
+            ).where(table.c.worker_id.in_(chunk))
+        ):
+            existing[q.worker_id][Level(q.level)] = q
+        inserts, updates, deletes = [], [], []
+        for wid in chunk:
+            found = engine.qualifications_from(passes.get(wid, []), reviews.get(wid, []))
+            have = existing.get(wid, {})
+            for level, got in found.items():
+                current = have.get(level)
+                if current is None:
+                    inserts.append(
+                        {
+                            "worker_id": wid,
+                            "level": level.name,
+                            "obtained_on": got.obtained_on,
+                            "source": QualificationSource.computed.name,
+                            "evidence": got.evidence,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                elif current.source == QualificationSource.computed.name and (
+                    current.obtained_on != got.obtained_on or current.evidence != got.evidence
+                ):
+                    updates.append({"q_id": current.id, "b_obtained": got.obtained_on, "b_evidence": got.evidence})
+            for level, current in have.items():
+                if level not in found and current.source == QualificationSource.computed.name:
+                    deletes.append(current.id)
+        if inserts:
+            db.session.execute(table.insert(), inserts)
+        if updates:
+            db.session.execute(
+                table.update()
+                .where(table.c.id == sa.bindparam("q_id"))
+                .values(obtained_on=sa.bindparam("b_obtained"), evidence=sa.bindparam("b_evidence"), updated_at=now),
+                updates,
+            )
+        if deletes:
+            db.session.execute(table.delete().where(table.c.id.in_(deletes)))
+        counts["created"] += len(inserts)
+        counts["updated"] += len(updates)
+        counts["removed"] += len(deletes)
+    if any(counts.values()):
+        record(
+            AuditAction.update,
+            "qualification",
+            None,
+            summary="qualifications recomputed: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
+            after=counts,
+        )
+    db.session.expire_all()
+    return counts
+
+
+# ---- certificates, registrations, CE ----
+
+
+def set_certificate_no(qualification: Qualification, certificate_no: str) -> Qualification:
+    certificate_no = (certificate_no or "").strip()
+    if len(certificate_no) > 40:
+        raise ServiceError(_("A certificate number has at most 40 characters."), "certificate_no")
+    qualification.certificate_no = certificate_no or None
+    db.session.flush()
+    return qualification
+
+
+def default_expiry(registered_on: date) -> date:
+    return engine.add_years(registered_on, 3) - timedelta(days=1)
+
+
+def add_registration(worker_id: int, level: Level, registered_on: date, expires_on: date | None = None) -> Registration:
+    qualification = db.session.scalar(
+        sa.select(Qualification).where(Qualification.worker_id == worker_id, Qualification.level == level)
+    )
+    if qualification is None:
+        raise ServiceError(_("The worker holds no %(level)s qualification to register.", level=level.label), "level")
+    if registered_on < qualification.obtained_on:
+        raise ServiceError(
+            _(
+                "A certificate is registered after it is obtained (%(date)s).",
+                date=qualification.obtained_on.isoformat(),
+            ),
+            "registered_on",
+        )
+    expires_on = expires_on or default_expiry(registered_on)
+    if expires_on < registered_on:
+        raise ServiceError(_("The registration expires after it starts."), "expires_on")
+    if db.session.scalar(
+        sa.select(Registration.id).where(
+            Registration.worker_id == worker_id,
+            Registration.level == level,
+            Registration.registered_on == registered_on,
+        )
+    ):
+        raise ServiceError(_("This registration is already recorded."), "registered_on")
+    registration = Registration(worker_id=worker_id, level=level, registered_on=registered_on, expires_on=expires_on)
+    db.session.add(registration)
+    db.session.flush()
+    return registration
+
+
+def add_ce_record(worker_id: int, day: date, hours: Decimal, description: str, proof: str) -> CERecord:
+    description, proof = (description or "").strip(), (proof or "").strip()
+    if not description:
+        raise ServiceError(_("Describe the training."), "description")
+    if not proof:
+        raise ServiceError(_("CE hours count only with proof: give a certificate or document number."), "proof")
+    if not Decimal(0) < hours <= Decimal(200) or hours != hours.quantize(Decimal("0.1")):
+        raise ServiceError(_("Hours are more than 0 and at most 200, with at most one decimal."), "hours")
+    if db.session.scalar(
+        sa.select(CERecord.id).where(
+            CERecord.worker_id == worker_id, CERecord.date == day, CERecord.description == description
+        )
+    ):
+        raise ServiceError(_("This record is already there."), "description")
+    ce = CERecord(worker_id=worker_id, date=day, hours=hours, description=description[:200], proof=proof[:200])
+    db.session.add(ce)
+    db.session.flush()
+    return ce

@@ -1,0 +1,114 @@
+"""`python -m bench`: run the scenario, print a table, write bench-results/registry.json.
+
+Exit status 0 when the benchmark ran (even if a target is missed: it is a report), 1 when
+something failed, 2 when PostgreSQL is unreachable.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
+from bench.timing import BenchError, Result
+
+DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=100_000, help="workers seeded by seed-demo (default 100000)")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="rows in the posts file (default 100000)")
+    parser.add_argument("--requests", type=int, default=30, help="measured requests per page (default 30)")
+    parser.add_argument("--warmups", type=int, default=3, help="unmeasured requests first (default 3)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database when it already holds workers")
+    parser.add_argument("--no-vacuum", action="store_true", help="skip VACUUM ANALYZE before the page measures")
+    parser.add_argument("--output", default=str(PROJECT / "bench-results" / "registry.json"), help="JSON report")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    opts = Options(
+        url=url,
+        workers=args.workers,
+        reuse=args.reuse,
+        runs=args.requests,
+        warmups=args.warmups,
+        import_rows=args.import_rows,
+        vacuum=not args.no_vacuum,
+    )
+    started = datetime.now(UTC)
+    seeding = "reusing its data if any" if args.reuse else f"seeding {args.workers:,} workers"
+    print(f"Benchmarking on {safe_url(url)}, {seeding}...", flush=True)
+    try:
+        results, facts = run(opts)
+    except PostgresUnreachable as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    if facts.reused:
+        facts.notes.insert(0, f"--reuse: kept the existing database ({facts.workers_before_import:,} workers)")
+    print_table(results, facts.notes)
+    report = {
+        "command": shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]),
+        "started_at": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+        "database": safe_url(url),
+        "workers_seeded": None if facts.reused else args.workers,
+        "workers_before_import": facts.workers_before_import,
+        "environment": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()},
+        "notes": facts.notes,
+        "results": [{**asdict(r), "value": _rounded(r.value), "passed": r.passed} for r in results],
+    }
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nWritten to {output}")
+    return 0
+
+
+def print_table(results: list[Result], notes: list[str]) -> None:
+    rows = [("measure", "value", "target", "result")]
+    footnotes = []
+    for r in results:
+        label = r.measure
+        if r.note:
+            footnotes.append(r.note)
+            label += f" [{len(footnotes)}]"
+        target = r.target_label or (f"< {r.target:g} {r.unit}".strip() if r.target is not None else "")
+        verdict = {True: "pass", False: "FAIL", None: ""}[r.passed]
+        rows.append((label, _value(r), target, verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        print("  ".join(cells))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    for n, note in enumerate(footnotes, start=1):
+        print(f"[{n}] {note}")
+    for note in notes:
+        print(f"Note: {note}")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _value(r: Result) -> str:
+    if r.value is None:
+        return "-"
+    digits = 0 if r.unit in ("MiB", "") else 1
+    return f"{r.value:,.{digits}f} {r.unit}".strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
