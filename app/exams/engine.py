@@ -60,7 +60,7 @@ def _assistant(by_year, subjects):
     for year in sorted(by_year):
         if all(s in by_year[year] for s in subjects):
             results_date = by_year[year][subjects[0]].results_date
-            return results_date, {"years": {s: year for s in subjects}}
+            return results_date, {"years": dict.fromkeys(subjects, year)}
     return None
 
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from app.exams.engine import add_years
 from app.exams.levels import Level

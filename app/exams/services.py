@@ -51,7 +51,7 @@ def save_exam_year(
         raise ServiceError(_("The results come after the exam."), "results_date")
     if registration_opens and registration_closes and registration_closes < registration_opens:
         raise ServiceError(_("The registration window closes after it opens."), "registration_closes")
-    marks = {code: DEFAULT_PASS_MARK for code in SUBJECTS}
+    marks = dict.fromkeys(SUBJECTS, DEFAULT_PASS_MARK)
     for code, mark in (pass_marks or {}).items():
         if code not in SUBJECTS:
             raise ServiceError(_("Unknown subject %(code)s.", code=code), "pass_marks")
