@@ -4,9 +4,10 @@
 
 Starts a live server on a fresh database loaded with the demo data (PostgreSQL when it is
 reachable, else SQLite in a temporary directory; see tests/browser/live.py), drives Debian's
-chromium with Playwright and writes one 1280x800 PNG per page. The translation catalogs are
-compiled from the .po files into the temporary directory, so the pictures show the current
-translations whether or not `make translations` has been run.
+chromium with Playwright and writes one PNG per page, 1280 wide (800 high, or the whole page
+for the long ones). The translation catalogs are compiled from the .po files into the temporary
+directory, so the pictures show the current translations whether or not `make translations` has
+been run.
 """
 
 import argparse
@@ -69,6 +70,18 @@ def posts_csv(app) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def results_csv(demo) -> bytes:
+    """A small exam results file for the demo worker: one good row, a score over 100 and a year
+    that is not set up."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["身份证号", "姓名", "考试年度", "科目", "成绩"])
+    writer.writerow([demo.id_number, demo.name, "2025", "I1", "68.5"])
+    writer.writerow([demo.id_number, demo.name, "2025", "I2", "105"])
+    writer.writerow([demo.id_number, demo.name, "2031", "I3", "70"])
+    return out.getvalue().encode("utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
@@ -105,10 +118,10 @@ def main() -> int:
                 context.set_default_timeout(15_000)
                 return context.new_page()
 
-            def shoot(page, name: str) -> None:
+            def shoot(page, name: str, full_page: bool = False) -> None:
                 page.evaluate("document.fonts.ready")
                 path = args.out / f"{name}.png"
-                page.screenshot(path=str(path))
+                page.screenshot(path=str(path), full_page=full_page)
                 shots.append(path)
 
             page = new_page()
@@ -131,6 +144,22 @@ def main() -> int:
             page.click("#check-file")
             expect(page.locator("#import-errors")).to_be_visible()
             shoot(page, "posts-import-errors")
+            page.goto(f"{base}/exams/")
+            expect(page.locator("#expiring-table")).to_be_visible()
+            expect(page.locator("#at-risk-table")).to_be_visible()
+            shoot(page, "exams-overview", full_page=True)
+            page.goto(f"{base}/workers/{demo.id}")
+            expect(page.locator("#qualifications tbody tr")).not_to_have_count(0)
+            expect(page.locator("#ce")).to_be_visible()
+            shoot(page, "worker-qualifications", full_page=True)
+            page.goto(f"{base}/exams/import/results")
+            page.set_input_files(
+                "input[name=file]",
+                files=[{"name": "results.csv", "mimeType": "text/csv", "buffer": results_csv(demo)}],
+            )
+            page.click("#check-file")
+            expect(page.locator("#import-errors")).to_be_visible()
+            shoot(page, "results-import-errors")
 
             page = new_page()
             sign_in(page, base, demo.id_number)
@@ -143,6 +172,9 @@ def main() -> int:
             page.goto(f"{base}/admin/audit/")
             expect(page.locator("#audit-table")).to_be_visible()
             shoot(page, "audit-log")
+            page.goto(f"{base}/exams/years")
+            expect(page.get_by_role("cell", name="2025", exact=True)).to_be_visible()
+            shoot(page, "exam-years")
 
             browser.close()
     finally:

@@ -125,7 +125,7 @@ def drop_database(url: str) -> None:
 
 
 def build_app(url: str, tmp_dir: Path, workers: int = 200, **overrides) -> Flask:
-    """The testing app on `url`, migrated and loaded with the demo data (committed)."""
+    """The testing app on `url`, migrated and loaded with the demo data, exams included (committed)."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -146,6 +146,7 @@ def build_app(url: str, tmp_dir: Path, workers: int = 200, **overrides) -> Flask
         rng = random.Random(2026)
         demo.seed_places(rng)
         demo.seed_workers(rng, workers)
+        demo.seed_exams(rng)
         demo.seed_accounts()
         db.session.commit()
         db.session.remove()
