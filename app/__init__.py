@@ -25,16 +25,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
+    from app.allowance import bp as allowance_bp
     from app.audit import bp as audit_bp
     from app.exams import bp as exams_bp
     from app.main import bp as main_bp
     from app.places import bp as places_bp
     from app.workers import bp as workers_bp
 
-    for bp in (main_bp, accounts_bp, places_bp, workers_bp, exams_bp, audit_bp):
+    for bp in (main_bp, accounts_bp, places_bp, workers_bp, exams_bp, allowance_bp, audit_bp):
         app.register_blueprint(bp)
 
     from app.accounts.cli import users_cli
+    from app.allowance.cli import allowance_cli
     from app.core.cli import seed_demo_command
     from app.exams.cli import exams_cli
     from app.places.cli import places_cli
@@ -44,4 +46,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(places_cli)
     app.cli.add_command(workers_cli)
     app.cli.add_command(exams_cli)
+    app.cli.add_command(allowance_cli)
     app.cli.add_command(seed_demo_command)

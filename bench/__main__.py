@@ -1,4 +1,8 @@
-"""`python -m bench`: run the scenario, print a table, write bench-results/registry.json.
+"""`python -m bench`: run the scenarios, print their tables, write bench-results/registry.json and exams.json.
+
+`--only registry` or `--only exams` runs one; by default the registry runs first, then the exams
+scenario on the same database. Alone, the exams scenario reuses the database when it holds
+workers and seeds it first when it does not.
 
 Exit status 0 when the benchmark ran (even if a target is missed: it is a report), 1 when
 something failed, 2 when PostgreSQL is unreachable.
@@ -10,10 +14,12 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import exams
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
@@ -29,12 +35,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep the database when it already holds workers")
     parser.add_argument("--no-vacuum", action="store_true", help="skip VACUUM ANALYZE before the page measures")
     parser.add_argument("--output", default=str(PROJECT / "bench-results" / "registry.json"), help="JSON report")
+    parser.add_argument(
+        "--only", choices=("registry", "exams"), default=None, help="run one scenario (default: both, registry first)"
+    )
+    parser.add_argument(
+        "--exam-workers",
+        type=int,
+        default=100_000,
+        help="workers in the exam results file, two rows each on average (default 100000)",
+    )
+    parser.add_argument(
+        "--exams-output", default=str(PROJECT / "bench-results" / "exams.json"), help="JSON report of the exams"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    with tempfile.TemporaryDirectory(prefix="socialwork-bench-") as tmp:
+        try:
+            if args.only in (None, "registry"):
+                run_registry(args, url, command, Path(tmp))
+            if args.only in (None, "exams"):
+                run_exams(args, url, command, Path(tmp))
+        except PostgresUnreachable as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
+        except BenchError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def run_registry(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
     opts = Options(
         url=url,
         workers=args.workers,
@@ -46,34 +81,65 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = datetime.now(UTC)
     seeding = "reusing its data if any" if args.reuse else f"seeding {args.workers:,} workers"
-    print(f"Benchmarking on {safe_url(url)}, {seeding}...", flush=True)
-    try:
-        results, facts = run(opts)
-    except PostgresUnreachable as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2
-    except BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
+    print(f"Registry: benchmarking on {safe_url(url)}, {seeding}...", flush=True)
+    results, facts = run(opts, workdir)
     if facts.reused:
         facts.notes.insert(0, f"--reuse: kept the existing database ({facts.workers_before_import:,} workers)")
     print_table(results, facts.notes)
-    report = {
-        "command": shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)]),
-        "started_at": started.isoformat(timespec="seconds"),
-        "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
-        "database": safe_url(url),
-        "workers_seeded": None if facts.reused else args.workers,
-        "workers_before_import": facts.workers_before_import,
-        "environment": {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()},
-        "notes": facts.notes,
-        "results": [{**asdict(r), "value": _rounded(r.value), "passed": r.passed} for r in results],
-    }
-    output = Path(args.output)
+    write_report(
+        args.output,
+        {
+            "command": command,
+            "started_at": started.isoformat(timespec="seconds"),
+            "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+            "database": safe_url(url),
+            "workers_seeded": None if facts.reused else args.workers,
+            "workers_before_import": facts.workers_before_import,
+            "environment": _environment(),
+            "notes": facts.notes,
+            "results": _results(results),
+        },
+    )
+
+
+def run_exams(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    opts = exams.ExamOptions(url=url, seed_workers=args.workers, workers=args.exam_workers, vacuum=not args.no_vacuum)
+    started = datetime.now(UTC)
+    print(f"\nExams: benchmarking on {safe_url(url)}, a results file for {args.exam_workers:,} workers...", flush=True)
+    results, facts = exams.run(opts, workdir)
+    print_table(results, facts.notes)
+    write_report(
+        args.exams_output,
+        {
+            "command": command,
+            "started_at": started.isoformat(timespec="seconds"),
+            "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+            "database": safe_url(url),
+            "workers_seeded": args.workers if facts.seeded else None,
+            "workers_in_database": facts.workers_in_db,
+            "file": facts.file,
+            "exam_results": facts.exam_results,
+            "qualifications": facts.qualifications,
+            "environment": _environment(),
+            "notes": facts.notes,
+            "results": _results(results),
+        },
+    )
+
+
+def write_report(path: str, report: dict) -> None:
+    output = Path(path)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\nWritten to {output}")
-    return 0
+
+
+def _environment() -> dict:
+    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+
+
+def _results(results: list[Result]) -> list[dict]:
+    return [{**asdict(r), "value": _rounded(r.value), "passed": r.passed} for r in results]
 
 
 def print_table(results: list[Result], notes: list[str]) -> None:

@@ -47,21 +47,17 @@ class Facts:
     notes: list[str] = field(default_factory=list)
 
 
-def run(opts: Options) -> tuple[list[Result], Facts]:
+def run(opts: Options, workdir: Path | None = None) -> tuple[list[Result], Facts]:
+    """In workdir (the files and the instance folder), or in a temporary folder of its own."""
+    if workdir is not None:
+        return _run(opts, workdir)
     with tempfile.TemporaryDirectory(prefix="socialwork-bench-") as tmp:
         return _run(opts, Path(tmp))
 
 
 def _run(opts: Options, workdir: Path) -> tuple[list[Result], Facts]:
     facts = Facts()
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi.py",
-        "APP_CONFIG": "development",
-        "DATABASE_URL": opts.url,
-        "INSTANCE_PATH": str(workdir / "instance"),
-    }
-    os.environ["INSTANCE_PATH"] = env["INSTANCE_PATH"]  # read when config.py is imported, in-process too
+    env = child_env(opts.url, workdir)
     engine = sa.create_engine(opts.url)
     try:
         facts.reused = prepare_database(opts.url, opts.reuse)
@@ -81,6 +77,19 @@ def _run(opts: Options, workdir: Path) -> tuple[list[Result], Facts]:
     finally:
         engine.dispose()
     return results, facts
+
+
+def child_env(url: str, workdir: Path) -> dict:
+    """The environment of the `flask` children; INSTANCE_PATH is set in-process too."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "APP_CONFIG": "development",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(workdir / "instance"),
+    }
+    os.environ["INSTANCE_PATH"] = env["INSTANCE_PATH"]  # read when config.py is imported, in-process too
+    return env
 
 
 # ---- the database ----

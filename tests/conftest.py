@@ -133,6 +133,8 @@ def world(app):
     w.coord_a = f.user(Role.coordinator, "t_coord_a", districts=["500103"])
     w.coord_city = f.user(Role.coordinator, "t_coord_city", city_wide=True)
     w.payroll_a = f.user(Role.payroll, "t_payroll_a", districts=["500103"])
+    w.payroll_city = f.user(Role.payroll, "t_payroll_city", city_wide=True)
+    w.payroll_city2 = f.user(Role.payroll, "t_payroll_city2", city_wide=True)
     w.worker_user = f.user(Role.worker, "t_worker_a", worker_record=w.worker_a)
     w.worker_user_b = f.user(Role.worker, "t_worker_b", worker_record=w.worker_b)
     from datetime import date
@@ -155,5 +157,10 @@ def world(app):
         filename="r.csv",
     )
     db.session.add(w.queue_item)
+    from app.allowance import services as allowance
+    from app.allowance.rules import Month
+
+    w.hold = allowance.add_hold(w.worker_b.id, Month.of(2026, 11), "核查中")
+    allowance.start_compute(Month.of(2026, 10), None)
     db.session.commit()
     return w

@@ -4,8 +4,8 @@ import pytest
 
 from tests.factories import csrf_token, login
 
-ROLES = ("admin", "coord_a", "coord_city", "payroll_a", "worker_user")
-STAFF = {"admin", "coord_a", "coord_city", "payroll_a"}
+ROLES = ("admin", "coord_a", "coord_city", "payroll_a", "payroll_city", "worker_user")
+STAFF = {"admin", "coord_a", "coord_city", "payroll_a", "payroll_city"}
 EDITORS = {"admin", "coord_a", "coord_city"}
 ADMIN = {"admin"}
 ANYONE_LOGGED_IN = set(ROLES)
@@ -57,6 +57,18 @@ ACCESS = {
     "exams.review_queue": EDITORS,
     "exams.queue_match": EDITORS,
     "exams.queue_discard": EDITORS,
+    "allowance.run_list": {"admin", "payroll_a", "payroll_city"},
+    "allowance.run_compute": {"payroll_city"},
+    "allowance.run_detail": {"admin", "payroll_a", "payroll_city"},
+    "allowance.run_submit": {"payroll_city"},
+    "allowance.run_approve": {"payroll_city"},
+    "allowance.run_reopen": {"payroll_city"},
+    "allowance.run_lock": {"payroll_city"},
+    "allowance.run_export": {"admin", "payroll_a", "payroll_city"},
+    "allowance.rates": {"admin", "payroll_a", "payroll_city"},
+    "allowance.holds": {"payroll_a", "payroll_city"},
+    "allowance.hold_delete": {"payroll_a", "payroll_city"},
+    "allowance.my_statements": {"worker_user"},
 }
 
 
@@ -79,6 +91,8 @@ def _url_args(world):
         "qualification_id": world.qualification.id,
         "kind": "results",
         "item_id": world.queue_item.id,
+        "month": "2026-10",
+        "hold_id": world.hold.id,
     }
 
 

@@ -3,6 +3,11 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    "allowance-previous-month": {
+        # the draft of the month just ended, on the 1st at 02:00; a submitted month is left alone
+        "task": "allowance.compute_previous_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
     "purge-old-uploads": {
         "task": "core.purge_old_uploads",
         "schedule": crontab(minute=17, hour=3),

@@ -38,6 +38,8 @@ def init_core(app: Flask) -> None:
 def _import_models() -> None:
     """Every model module, so that the metadata (and Alembic) sees every table."""
     import app.accounts.models  # noqa: F401
+    import app.allowance.models  # noqa: F401
+    import app.allowance.tasks  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.importing  # noqa: F401
     import app.core.sqlite  # noqa: F401

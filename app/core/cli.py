@@ -22,6 +22,7 @@ def seed_demo_command(count):
         demo.seed_places(rng)
         with click.progressbar(length=count, label="workers") as bar:
             demo.seed_workers(rng, count, progress=bar.update)
+        demo.seed_exams(rng)
         click.echo(f"Demo data loaded: {count} workers.")
     accounts = demo.seed_accounts()
     db.session.commit()

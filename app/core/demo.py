@@ -231,3 +231,104 @@ def seed_accounts() -> list[tuple[str, str, str]]:
             accounts.create_user(username, role, DEMO_PASSWORD, display_name=username, **scope)
         listed.append((username, role.value, label))
     return listed
+
+
+EXAM_YEARS = {  # year: (exam date, results date)
+    2021: (date(2021, 10, 16), date(2021, 12, 24)),
+    2022: (date(2022, 10, 15), date(2022, 12, 20)),
+    2023: (date(2023, 10, 28), date(2023, 12, 22)),
+    2024: (date(2024, 10, 26), date(2024, 12, 20)),
+    2025: (date(2025, 10, 25), date(2025, 12, 19)),
+}
+
+
+def seed_exams(rng: random.Random, progress=None) -> None:
+    """Exam years, results for about half the workers, some senior reviews, registrations and CE,
+    with qualifications computed by the real engine."""
+    from decimal import Decimal
+
+    from app.exams import services as exams
+    from app.exams.models import CERecord, ExamResult, Qualification, Registration, SeniorReview
+
+    years = {}
+    for year, (exam_date, results_date) in EXAM_YEARS.items():
+        marks = {"A1": Decimal("55")} if year == 2022 else None  # one year with a lower local line
+        years[year] = exams.exam_year_by_number(year) or exams.save_exam_year(
+            year, results_date, exam_date, date(year, 3, 1), date(year, 4, 15), marks
+        )
+    worker_ids = list(db.session.scalars(sa.select(Worker.id).order_by(Worker.id)))
+    now = utcnow()
+    results, reviews = [], []
+    for wid in worker_ids:
+        roll = rng.random()
+        if roll > 0.55 and wid != worker_ids[0]:
+            continue
+        track = "A" if roll < 0.30 or wid == worker_ids[0] else ("I" if roll < 0.50 else "S")
+        subjects = {"A": ("A1", "A2"), "I": ("I1", "I2", "I3"), "S": ("S1",)}[track]
+        first = rng.choice(list(EXAM_YEARS)[:-1])
+        for year in (first, first + 1):
+            for subject in subjects:
+                score = Decimal(rng.randint(380, 900)) / 10
+                if wid == worker_ids[0]:
+                    score = Decimal("72.5")
+                results.append(
+                    {
+                        "worker_id": wid,
+                        "exam_year_id": years[year].id,
+                        "subject": subject,
+                        "score": score,
+                        "passed": score >= years[year].pass_mark(subject),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            if wid == worker_ids[0]:
+                break
+        if track == "S" and rng.random() < 0.6:
+            reviews.append(
+                {
+                    "worker_id": wid,
+                    "review_date": EXAM_YEARS[first][1] + timedelta(days=rng.randint(60, 900)),
+                    "passed": rng.random() < 0.8,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    for i in range(0, len(results), 5000):
+        db.session.execute(sa.insert(ExamResult.__table__), results[i : i + 5000])
+        if progress:
+            progress(0)
+    if reviews:
+        db.session.execute(sa.insert(SeniorReview.__table__), reviews)
+    exams.recompute_qualifications(worker_ids)
+    registrations, ce = [], []
+    for q in db.session.execute(sa.select(Qualification.worker_id, Qualification.level, Qualification.obtained_on)):
+        if rng.random() < 0.85 or q.worker_id == worker_ids[0]:
+            registered = q.obtained_on + timedelta(days=rng.randint(20, 200))
+            registrations.append(
+                {
+                    "worker_id": q.worker_id,
+                    "level": q.level.name,
+                    "registered_on": registered,
+                    "expires_on": exams.default_expiry(registered),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            for n in range(rng.randint(0, 4)):
+                ce.append(
+                    {
+                        "worker_id": q.worker_id,
+                        "date": registered + timedelta(days=30 + 150 * n),
+                        "hours": Decimal(rng.choice((6, 8, 12, 16, 24))),
+                        "description": f"继续教育专题{n + 1}",
+                        "proof": f"CE-{q.worker_id}-{n + 1}",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+    for i in range(0, len(registrations), 5000):
+        db.session.execute(sa.insert(Registration.__table__), registrations[i : i + 5000])
+    for i in range(0, len(ce), 5000):
+        db.session.execute(sa.insert(CERecord.__table__), ce[i : i + 5000])
+    db.session.flush()

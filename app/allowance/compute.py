@@ -1,0 +1,227 @@
+"""Computing a month: one district at a time (one Celery task each), set-based.
+
+Each part loads its workers' posts, qualifications, registrations and holds with a handful of
+statements, applies rules.compute in memory, and replaces its lines in one transaction, so a
+part that dies leaves nothing behind and a rerun gives the same lines. Arrears (rule 7) are
+worked out in the same pass: every locked month of the last 12 is recomputed with today's data
+and compared with what was paid for it.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.allowance import rules
+from app.allowance.models import (
+    AllowanceHold,
+    AllowanceLine,
+    AllowancePolicy,
+    AllowanceRate,
+    AllowanceRun,
+    AllowanceRunPart,
+    LineKind,
+    RunState,
+)
+from app.allowance.rules import Month
+from app.core.timeutil import utcnow
+from app.exams.models import Qualification, Registration
+from app.extensions import db
+from app.places.models import Community
+from app.workers.models import PostPeriod, Worker
+
+ARREARS_MONTHS = 12
+
+
+def registration_required(month: Month) -> bool:
+    row = db.session.scalar(
+        sa.select(AllowancePolicy)
+        .where(AllowancePolicy.valid_from <= month.first)
+        .order_by(AllowancePolicy.valid_from.desc())
+        .limit(1)
+    )
+    return True if row is None else row.registration_required
+
+
+def all_rates() -> list[rules.Rate]:
+    return [
+        rules.Rate(r.id, r.level, r.district_id, r.amount, r.valid_from, r.valid_to)
+        for r in db.session.scalars(sa.select(AllowanceRate))
+    ]
+
+
+def _part_filter(district_id: int | None):
+    return Worker.district_id.is_(None) if district_id is None else Worker.district_id == district_id
+
+
+def _line_filter(district_id: int | None):
+    col = AllowanceLine.part_district_id
+    return col.is_(None) if district_id is None else col == district_id
+
+
+def compute_part(run_id: int, district_id: int | None) -> int:
+    """Replace one district's lines of a draft run. Returns how many lines it wrote. Commits nothing."""
+    part = db.session.scalar(
+        sa.select(AllowanceRunPart)
+        .where(AllowanceRunPart.run_id == run_id, _part_null_safe(district_id))
+        .with_for_update()
+    )
+    run = db.session.get(AllowanceRun, run_id)
+    if part is None or run is None or run.state != RunState.draft:
+        return 0
+    month = Month(run.month)
+    locked = _locked_months(month)
+    earliest = min([month, *locked], key=lambda m: m.first)
+    worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
+    lines = _lines_for(run, month, locked, earliest, worker_ids, district_id)
+    db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run_id, _line_filter(district_id)))
+    for i in range(0, len(lines), 5000):
+        db.session.execute(sa.insert(AllowanceLine.__table__), lines[i : i + 5000])
+    part.done, part.lines, part.finished_at = True, len(lines), utcnow()
+    db.session.flush()
+    return len(lines)
+
+
+def _part_null_safe(district_id):
+    col = AllowanceRunPart.district_id
+    return col.is_(None) if district_id is None else col == district_id
+
+
+def _locked_months(month: Month) -> list[Month]:
+    window = [m.first for m in rules.months_back(month, ARREARS_MONTHS)]
+    return [
+        Month(d)
+        for d in db.session.scalars(
+            sa.select(AllowanceRun.month).where(AllowanceRun.month.in_(window), AllowanceRun.state == RunState.locked)
+        )
+    ]
+
+
+def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[dict]:
+    posts, held, covered, holds = defaultdict(list), defaultdict(list), defaultdict(list), {}
+    for i in range(0, len(worker_ids), 5000):
+        chunk = worker_ids[i : i + 5000]
+        for p in db.session.execute(
+            sa.select(
+                PostPeriod.worker_id,
+                PostPeriod.start_date,
+                PostPeriod.end_date,
+                Community.district_id,
+                Community.street_id,
+                Community.id,
+            )
+            .join(Community, Community.id == PostPeriod.community_id)
+            .where(
+                PostPeriod.worker_id.in_(chunk),
+                PostPeriod.start_date <= month.last,
+                sa.or_(PostPeriod.end_date.is_(None), PostPeriod.end_date >= earliest.first),
+            )
+        ):
+            posts[p[0]].append(rules.Post(p[1], p[2], p[3], p[4], p[5]))
+        for q in db.session.execute(
+            sa.select(
+                Qualification.worker_id, Qualification.level, Qualification.obtained_on, Qualification.certificate_no
+            ).where(Qualification.worker_id.in_(chunk), Qualification.obtained_on < month.first)
+        ):
+            held[q[0]].append(rules.Held(q[1], q[2], q[3]))
+        for r in db.session.execute(
+            sa.select(
+                Registration.worker_id, Registration.level, Registration.registered_on, Registration.expires_on
+            ).where(
+                Registration.worker_id.in_(chunk),
+                Registration.registered_on <= month.last,
+                Registration.expires_on >= earliest.first,
+            )
+        ):
+            covered[r[0]].append(rules.Covered(r[1], r[2], r[3]))
+        for h in db.session.execute(
+            sa.select(AllowanceHold.worker_id, AllowanceHold.month, AllowanceHold.reason).where(
+                AllowanceHold.worker_id.in_(chunk), AllowanceHold.month >= earliest.first
+            )
+        ):
+            holds[(h[0], h[1])] = h[2]
+    paid = _paid(run.id, locked, worker_ids)
+    rates = all_rates()
+    required = {m.first: registration_required(m) for m in [month, *locked]}
+    out = []
+    for wid in worker_ids:
+        if held.get(wid):
+            line = rules.compute(
+                month,
+                posts.get(wid, []),
+                held[wid],
+                covered.get(wid, []),
+                rates,
+                required[month.first],
+                holds.get((wid, month.first)),
+            )
+            out.append(_row(run.id, wid, LineKind.allowance, month, line, district_id, line.formula))
+        for p in locked:
+            due = rules.compute(
+                p,
+                posts.get(wid, []),
+                held.get(wid, []),
+                covered.get(wid, []),
+                rates,
+                required[p.first],
+                holds.get((wid, p.first)),
+            )
+            before = paid.get((wid, p.first), Decimal("0.00"))
+            diff = due.amount - before
+            if diff != 0:
+                formula = f"{p}: {due.amount:.2f} − {before:.2f} = {diff:+.2f}"
+                if due.formula:
+                    formula += f" ({due.formula})"
+                out.append(_row(run.id, wid, LineKind.arrears, p, due, district_id, formula, amount=diff))
+    return out
+
+
+def _paid(run_id: int, locked: list[Month], worker_ids: list[int]) -> dict:
+    """What was paid for each locked month: its own line, plus arrears for it posted in any other
+    run (so that arrears are never posted twice, even before the run that posted them is locked)."""
+    if not locked:
+        return {}
+    paid: dict = defaultdict(Decimal)
+    months = [m.first for m in locked]
+    own = (
+        sa.select(AllowanceLine.worker_id, AllowanceLine.corrects_month, AllowanceLine.amount)
+        .join(AllowanceRun, AllowanceRun.id == AllowanceLine.run_id)
+        .where(
+            AllowanceRun.month == AllowanceLine.corrects_month,
+            AllowanceLine.kind == LineKind.allowance,
+            AllowanceRun.month.in_(months),
+        )
+    )
+    arrears = sa.select(AllowanceLine.worker_id, AllowanceLine.corrects_month, AllowanceLine.amount).where(
+        AllowanceLine.kind == LineKind.arrears, AllowanceLine.corrects_month.in_(months), AllowanceLine.run_id != run_id
+    )
+    for i in range(0, len(worker_ids), 5000):
+        chunk = worker_ids[i : i + 5000]
+        for stmt in (own, arrears):
+            for wid, m, amount in db.session.execute(stmt.where(AllowanceLine.worker_id.in_(chunk))):
+                paid[(wid, m)] += amount
+    return paid
+
+
+def _row(run_id, worker_id, kind, month, line: rules.Line, part_district_id, formula, amount=None) -> dict:
+    return {
+        "run_id": run_id,
+        "worker_id": worker_id,
+        "kind": kind.name,
+        "corrects_month": month.first,
+        "part_district_id": part_district_id,
+        "district_id": line.district_id,
+        "street_id": line.street_id,
+        "community_id": line.community_id,
+        "level": line.level.name if line.level else None,
+        "certificate_no": line.certificate_no,
+        "rate_id": line.rate_id,
+        "rate": line.rate,
+        "eligible_days": line.eligible_days,
+        "days_in_month": line.days_in_month,
+        "amount": line.amount if amount is None else amount,
+        "ineligible": line.ineligible.value if line.ineligible else None,
+        "held": line.held,
+        "hold_reason": line.hold_reason,
+        "formula": formula[:200],
+    }

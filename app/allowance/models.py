@@ -1,0 +1,170 @@
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import Audited, TimestampMixin, UTCDateTime
+from app.exams.levels import Level
+from app.exams.models import level_column
+from app.extensions import db
+
+MONEY = sa.Numeric(12, 2)
+
+
+class AllowanceRate(Audited, TimestampMixin, db.Model):
+    """A monthly rate for a level, city-wide (district NULL) or for one district, in force from a date."""
+
+    __tablename__ = "allowance_rate"
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="to_after_from"),
+        sa.Index("ix_allowance_rate_lookup", "level", "district_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[Level] = mapped_column(level_column, nullable=False)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    valid_from: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+
+    district = relationship("District")
+
+    def __repr__(self) -> str:
+        return f"<AllowanceRate {self.level.value} {self.amount} from {self.valid_from}>"
+
+
+class AllowancePolicy(Audited, TimestampMixin, db.Model):
+    """Switches of the policy, in force from a date (the row in force on a month's first day applies)."""
+
+    __tablename__ = "allowance_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    valid_from: Mapped[date] = mapped_column(sa.Date, unique=True, nullable=False)
+    registration_required: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return f"<AllowancePolicy from {self.valid_from} registration_required={self.registration_required}>"
+
+
+class AllowanceHold(Audited, TimestampMixin, db.Model):
+    """Payroll holds a worker's allowance for a month: the line stays, with amount 0 and the reason."""
+
+    __tablename__ = "allowance_hold"
+    __table_args__ = (sa.UniqueConstraint("worker_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.id", ondelete="CASCADE"), nullable=False)
+    month: Mapped[date] = mapped_column(sa.Date, nullable=False)  # the first day of the month
+    reason: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+
+    worker = relationship("Worker")
+
+    def __repr__(self) -> str:
+        return f"<AllowanceHold worker={self.worker_id} {self.month:%Y-%m}>"
+
+
+class RunState(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+    locked = "locked"
+
+    @property
+    def label(self):
+        return RUN_STATE_LABELS[self]
+
+
+RUN_STATE_LABELS = {
+    RunState.draft: _l("Draft"),
+    RunState.submitted: _l("Submitted"),
+    RunState.approved: _l("Approved"),
+    RunState.locked: _l("Locked"),
+}
+
+
+class AllowanceRun(Audited, TimestampMixin, db.Model):
+    """One run per month (a database constraint): draft → submitted → approved → locked."""
+
+    __tablename__ = "allowance_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, unique=True, nullable=False)
+    state: Mapped[RunState] = mapped_column(
+        sa.Enum(RunState, native_enum=False, length=16), nullable=False, default=RunState.draft
+    )
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    computed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    compute_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    parts = relationship("AllowanceRunPart", back_populates="run", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<AllowanceRun {self.month:%Y-%m} {self.state.value}>"
+
+
+class AllowanceRunPart(db.Model):
+    """One district's share of a computation (a Celery task each); its row is the lock that keeps
+    two workers from computing the same district at once."""
+
+    __tablename__ = "allowance_run_part"
+    __table_args__ = (sa.UniqueConstraint("run_id", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allowance_run.id", ondelete="CASCADE"), nullable=False)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))  # NULL: workers without a post
+    done: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    lines: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    run = relationship("AllowanceRun", back_populates="parts")
+
+
+class LineKind(str, enum.Enum):
+    allowance = "allowance"
+    arrears = "arrears"
+
+
+class AllowanceLine(db.Model):
+    """One worker's line in a run, with its evidence. Allowance lines correct their own month."""
+
+    __tablename__ = "allowance_line"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "worker_id", "kind", "corrects_month"),
+        sa.Index("ix_allowance_line_worker", "worker_id", "corrects_month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allowance_run.id", ondelete="CASCADE"), nullable=False)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.id"), nullable=False)
+    kind: Mapped[LineKind] = mapped_column(sa.Enum(LineKind, native_enum=False, length=16), nullable=False)
+    corrects_month: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    part_district_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("street.id"))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("community.id"))
+    level: Mapped[Level | None] = mapped_column(level_column)
+    certificate_no: Mapped[str | None] = mapped_column(sa.String(40))
+    rate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allowance_rate.id"))
+    rate: Mapped[Decimal | None] = mapped_column(MONEY)
+    eligible_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    days_in_month: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    ineligible: Mapped[str | None] = mapped_column(sa.String(24))  # why nothing is due (rules.Ineligible)
+    held: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    hold_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    formula: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+
+    worker = relationship("Worker", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AllowanceLine worker={self.worker_id} {self.kind.value} {self.corrects_month:%Y-%m} {self.amount}>"

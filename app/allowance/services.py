@@ -1,0 +1,177 @@
+"""Writes for the allowance: rates, policy, holds, runs and their states. Flush, never commit."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.allowance.models import (
+    AllowanceHold,
+    AllowancePolicy,
+    AllowanceRate,
+    AllowanceRun,
+    AllowanceRunPart,
+    RunState,
+)
+from app.allowance.rules import Month
+from app.core.audit import AuditAction, record
+from app.core.services import ServiceError
+from app.core.timeutil import utcnow
+from app.exams.levels import Level
+from app.extensions import db
+from app.places.models import District
+
+
+def set_rate(
+    level: Level, amount: Decimal, valid_from: date, valid_to: date | None = None, district_code: str | None = None
+) -> AllowanceRate:
+    """A new rate row; a newer row supersedes an older open-ended one from its own start date."""
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError(_("An amount is not negative and has at most two decimals."), "amount")
+    if valid_to and valid_to < valid_from:
+        raise ServiceError(_("The end date must not be before the start date."), "valid_to")
+    district_id = None
+    if district_code:
+        district_id = db.session.scalar(sa.select(District.id).where(District.code == district_code))
+        if district_id is None:
+            raise ServiceError(_("Unknown district code: %(codes)s", codes=district_code), "district")
+    rate = AllowanceRate(
+        level=level,
+        amount=amount.quantize(Decimal("0.01")),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        district_id=district_id,
+    )
+    db.session.add(rate)
+    db.session.flush()
+    return rate
+
+
+def set_registration_required(valid_from: date, required: bool) -> AllowancePolicy:
+    row = db.session.scalar(sa.select(AllowancePolicy).where(AllowancePolicy.valid_from == valid_from))
+    if row is None:
+        row = AllowancePolicy(valid_from=valid_from, registration_required=required)
+        db.session.add(row)
+    else:
+        row.registration_required = required
+    db.session.flush()
+    return row
+
+
+def _run_for(month: Month) -> AllowanceRun | None:
+    return db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
+
+
+def _refuse_unless_draft(run: AllowanceRun | None) -> None:
+    if run is not None and run.state != RunState.draft:
+        raise ServiceError(
+            _(
+                "The run for %(month)s is %(state)s; it can no longer change.",
+                month=f"{run.month:%Y-%m}",
+                state=run.state.label,
+            )
+        )
+
+
+def add_hold(worker_id: int, month: Month, reason: str) -> AllowanceHold:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give the reason for the hold."), "reason")
+    _refuse_unless_draft(_run_for(month))
+    hold = db.session.scalar(
+        sa.select(AllowanceHold).where(AllowanceHold.worker_id == worker_id, AllowanceHold.month == month.first)
+    )
+    if hold is None:
+        hold = AllowanceHold(worker_id=worker_id, month=month.first, reason=reason[:200])
+        db.session.add(hold)
+    else:
+        hold.reason = reason[:200]
+    db.session.flush()
+    return hold
+
+
+def remove_hold(hold: AllowanceHold) -> None:
+    _refuse_unless_draft(_run_for(Month(hold.month)))
+    db.session.delete(hold)
+    db.session.flush()
+
+
+def start_compute(month: Month, user_id: int | None) -> tuple[AllowanceRun, list[int | None]]:
+    """Open (or reopen) the month's draft for computing; returns its district parts."""
+    run = _run_for(month)
+    if run is None:
+        try:
+            with db.session.begin_nested():
+                run = AllowanceRun(month=month.first, state=RunState.draft)
+                db.session.add(run)
+        except IntegrityError:  # another request created it a moment ago: one run per month
+            run = _run_for(month)
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run.id).with_for_update())
+    _refuse_unless_draft(run)
+    districts = [None, *db.session.scalars(sa.select(District.id).order_by(District.code))]
+    existing = {p.district_id: p for p in run.parts}
+    for district_id in districts:
+        part = existing.get(district_id)
+        if part is None:
+            run.parts.append(AllowanceRunPart(district_id=district_id, done=False, lines=0))
+        else:
+            part.done, part.lines, part.finished_at = False, 0, None
+    run.compute_started_at, run.computed_at, run.computed_by = utcnow(), None, user_id
+    db.session.flush()
+    return run, districts
+
+
+def finish_if_complete(run_id: int) -> bool:
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run_id).with_for_update())
+    if run is None or run.computed_at is not None:
+        return False
+    if all(p.done for p in run.parts):
+        run.computed_at = utcnow()
+        record(
+            AuditAction.update,
+            "allowance_run",
+            run.id,
+            summary=f"computed {run.month:%Y-%m}",
+            after={"lines": sum(p.lines for p in run.parts)},
+        )
+        db.session.flush()
+        return True
+    return False
+
+
+def submit(run: AllowanceRun, user_id: int) -> AllowanceRun:
+    _refuse_unless_draft(run)
+    if run.computed_at is None:
+        raise ServiceError(_("Compute the run completely before submitting it."))
+    run.state, run.submitted_by, run.submitted_at = RunState.submitted, user_id, utcnow()
+    db.session.flush()
+    return run
+
+
+def approve(run: AllowanceRun, user_id: int) -> AllowanceRun:
+    if run.state != RunState.submitted:
+        raise ServiceError(_("Only a submitted run can be approved."))
+    if user_id in (run.submitted_by, run.computed_by):
+        raise ServiceError(_("A run is approved by a payroll officer other than the one who computed or submitted it."))
+    run.state, run.approved_by, run.approved_at = RunState.approved, user_id, utcnow()
+    db.session.flush()
+    return run
+
+
+def return_to_draft(run: AllowanceRun, user_id: int) -> AllowanceRun:
+    if run.state not in (RunState.submitted, RunState.approved):
+        raise ServiceError(_("Only a submitted or approved run can be sent back to draft."))
+    run.state = RunState.draft
+    run.submitted_by = run.submitted_at = run.approved_by = run.approved_at = None
+    db.session.flush()
+    return run
+
+
+def lock(run: AllowanceRun, user_id: int) -> AllowanceRun:
+    if run.state != RunState.approved:
+        raise ServiceError(_("Only an approved run can be locked."))
+    run.state, run.locked_by, run.locked_at = RunState.locked, user_id, utcnow()
+    db.session.flush()
+    return run
