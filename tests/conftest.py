@@ -52,9 +52,11 @@ def _rollback(request, app):
     if request.node.get_closest_marker("no_db_transaction"):
         yield
         return
+    from app.core.audit import acting_user_id
     from app.extensions import db, limiter
 
     limiter.reset()
+    acting_user_id.set(None)  # a command run by an earlier test named its user
     app.extensions["celery"].set_default()  # another test may have built an app of its own
     app.extensions["celery"].set_current()
     with app.app_context(), request_started.connected_to(_fresh_g, app):
