@@ -20,9 +20,9 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise ServiceError(_("A password has at least %(n)d characters.", n=MIN_PASSWORD), "password")
+        raise ServiceError(_("A password must have at least %(n)d characters.", n=MIN_PASSWORD), "password")
     if password.isdigit() or password.isalpha():
-        raise ServiceError(_("A password mixes letters and digits or symbols."), "password")
+        raise ServiceError(_("A password must mix letters with digits or symbols."), "password")
 
 
 def find_login_user(login: str) -> User | None:

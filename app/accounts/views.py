@@ -40,7 +40,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
-            form.password.errors.append(_("The login or the password is wrong."))
+            form.password.errors.append(_("The user name or the password is wrong."))
         else:
             chosen_locale = session.get("locale")
             if chosen_locale and chosen_locale != user.locale:

@@ -29,7 +29,7 @@ def set_rate(
 ) -> AllowanceRate:
     """A new rate row; a newer row supersedes an older open-ended one from its own start date."""
     if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError(_("An amount is not negative and has at most two decimals."), "amount")
+        raise ServiceError(_("An amount cannot be negative and has at most two decimal places."), "amount")
     if valid_to and valid_to < valid_from:
         raise ServiceError(_("The end date must not be before the start date."), "valid_to")
     district_id = None
@@ -154,7 +154,7 @@ def approve(run: AllowanceRun, user_id: int) -> AllowanceRun:
     if run.state != RunState.submitted:
         raise ServiceError(_("Only a submitted run can be approved."))
     if user_id in (run.submitted_by, run.computed_by):
-        raise ServiceError(_("A run is approved by a payroll officer other than the one who computed or submitted it."))
+        raise ServiceError(_("Another payroll officer must approve this run: you computed or submitted it."))
     run.state, run.approved_by, run.approved_at = RunState.approved, user_id, utcnow()
     db.session.flush()
     return run

@@ -185,7 +185,7 @@ def run_export(month: str, fmt: str):
     if run is None:
         abort(404)
     if run.state != RunState.locked:
-        flash(_("Only a locked run is exported."), "warning")
+        flash(_("Only a locked run can be exported."), "warning")
         return redirect(url_for("allowance.run_detail", month=month))
     lang = "en" if request.args.get("lang") == "en" else "zh"
     content, _digest = export_run(queries.scoped_lines(current_user, run), run, fmt, lang)

@@ -48,9 +48,9 @@ def save_exam_year(
     if clash:
         raise ServiceError(_("The exam year %(year)d is already set up.", year=year), "year")
     if exam_date and results_date < exam_date:
-        raise ServiceError(_("The results come after the exam."), "results_date")
+        raise ServiceError(_("The results date cannot be before the exam date."), "results_date")
     if registration_opens and registration_closes and registration_closes < registration_opens:
-        raise ServiceError(_("The registration window closes after it opens."), "registration_closes")
+        raise ServiceError(_("The registration window cannot close before it opens."), "registration_closes")
     marks = dict.fromkeys(SUBJECTS, DEFAULT_PASS_MARK)
     for code, mark in (pass_marks or {}).items():
         if code not in SUBJECTS:
@@ -260,14 +260,14 @@ def add_registration(worker_id: int, level: Level, registered_on: date, expires_
     if registered_on < qualification.obtained_on:
         raise ServiceError(
             _(
-                "A certificate is registered after it is obtained (%(date)s).",
+                "A certificate cannot be registered before it is obtained (%(date)s).",
                 date=qualification.obtained_on.isoformat(),
             ),
             "registered_on",
         )
     expires_on = expires_on or default_expiry(registered_on)
     if expires_on < registered_on:
-        raise ServiceError(_("The registration expires after it starts."), "expires_on")
+        raise ServiceError(_("The registration cannot expire before it starts."), "expires_on")
     if db.session.scalar(
         sa.select(Registration.id).where(
             Registration.worker_id == worker_id,

@@ -256,12 +256,20 @@ def exam_import_confirm(kind: str):
 @bp.route("/queue")
 @roles_required(*EDITORS)
 def review_queue():
+    kind_labels = {
+        "results": _("Exam result"),
+        "reviews": _("Senior review"),
+        "qualifications": _("Historical qualification"),
+        "registrations": _("Registration"),
+        "ce": _("CE record"),
+    }
     return render_template(
         "exams/queue.html",
         items=queue.pending_items(),
         match_form=MatchForm(),
         action_form=ActionForm(),
         count=queue.pending_count(),
+        kind_labels=kind_labels,
     )
 
 
