@@ -30,9 +30,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.exams import bp as exams_bp
     from app.main import bp as main_bp
     from app.places import bp as places_bp
+    from app.reminders import bp as reminders_bp
+    from app.training import bp as training_bp
     from app.workers import bp as workers_bp
 
-    for bp in (main_bp, accounts_bp, places_bp, workers_bp, exams_bp, allowance_bp, audit_bp):
+    for bp in (
+        main_bp,
+        accounts_bp,
+        places_bp,
+        workers_bp,
+        training_bp,
+        exams_bp,
+        allowance_bp,
+        reminders_bp,
+        audit_bp,
+    ):
         app.register_blueprint(bp)
 
     from app.accounts.cli import users_cli

@@ -47,4 +47,6 @@ def _import_models() -> None:
     import app.exams.importers  # noqa: F401  (registers the exam file kinds)
     import app.exams.models  # noqa: F401
     import app.places.models  # noqa: F401
+    import app.reminders.models  # noqa: F401
+    import app.training.models  # noqa: F401
     import app.workers.models  # noqa: F401

@@ -105,11 +105,10 @@ class CELedger:
 
 
 def training_hours(worker_id: int, start: date, end: date) -> Decimal:
-    """Credit hours of completed training sessions whose last meeting falls in [start, end].
+    """Credit hours of completed training sessions whose last meeting falls in [start, end]."""
+    from app.training.queries import completed_hours
 
-    Training sessions arrive with the training domain; until then nothing is counted here.
-    """
-    return Decimal(0)
+    return completed_hours(worker_id, start, end)
 
 
 def ce_ledgers(worker_id: int, registrations: list[Registration]) -> list[CELedger]:

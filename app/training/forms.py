@@ -1,0 +1,88 @@
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.core.timeutil import LOCAL_TZ
+from app.exams.forms import level_choices
+from app.training.models import TRACK_LABELS
+
+MEETING_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def parse_meetings(text: str) -> list[tuple[datetime, datetime]]:
+    """One meeting a line, "YYYY-MM-DD HH:MM-HH:MM" in Beijing time; raises ValueError(line)."""
+    meetings = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = MEETING_LINE.match(line)
+        if not match:
+            raise ValueError(number)
+        day, start, end = match.groups()
+        try:
+            starts = datetime.strptime(f"{day} {start}", "%Y-%m-%d %H:%M").replace(tzinfo=LOCAL_TZ)
+            ends = datetime.strptime(f"{day} {end}", "%Y-%m-%d %H:%M").replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            raise ValueError(number) from None
+        meetings.append((starts, ends))
+    return meetings
+
+
+class CourseForm(FlaskForm):
+    track = SelectField(_l("Track"), choices=lambda: [(t.value, label) for t, label in TRACK_LABELS.items()])
+    target_level = SelectField(
+        _l("Level it prepares for (pre-exam training)"), choices=lambda: [("", "—"), *level_choices()]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    credit_hours = DecimalField(_l("Credit hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 500)])
+    threshold = DecimalField(
+        _l("Completion threshold (% of meetings attended)"),
+        places=0,
+        default=80,
+        validators=[DataRequired(), NumberRange(1, 100)],
+    )
+
+
+class SessionForm(FlaskForm):
+    name = StringField(_l("Session name"), validators=[DataRequired(), Length(max=80)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=120)])
+    capacity = IntegerField(_l("Capacity"), validators=[DataRequired(message=_l("Give the capacity."))])
+    district_id = SelectField(_l("Organised for"), coerce=lambda v: int(v) if v else None, choices=[])
+    enrol_opens = DateTimeLocalField(_l("Enrolment opens"), validators=[DataRequired()])
+    enrol_closes = DateTimeLocalField(_l("Enrolment closes"), validators=[DataRequired()])
+    meetings = TextAreaField(
+        _l("Meetings, one a line: YYYY-MM-DD HH:MM-HH:MM (Beijing time)"), validators=[DataRequired()]
+    )
+
+    def validate_meetings(self, field):
+        try:
+            self.parsed_meetings = parse_meetings(field.data)
+        except ValueError as exc:
+            raise ValidationError(_l("Line %(n)s is not of the form 2026-12-01 09:00-11:30.", n=exc.args[0])) from None
+
+
+class EnrolForm(FlaskForm):
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+
+
+class BulkEnrolForm(FlaskForm):
+    district = SelectField(_l("District"), coerce=lambda v: int(v) if v else None, choices=[])
+    street = StringField(_l("Street / township"), validators=[Optional(), Length(max=64)])
+    community = StringField(_l("Community code"), validators=[Optional(), Length(max=20)])
+    post = SelectField(_l("Post"), choices=[])
+    not_qualified = SelectField(
+        _l("Only workers not yet qualified at the target level"), choices=[("", _l("No")), ("y", _l("Yes"))]
+    )
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=8)])
+
+
+class ActionForm(FlaskForm):
+    pass
