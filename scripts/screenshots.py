@@ -82,6 +82,21 @@ def results_csv(demo) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+COMPUTE_TIMEOUT = 120_000  # the month is computed within the request (eager Celery)
+
+
+def compute_month(page, base: str, month: str) -> None:
+    """Compute a month from the runs list and wait for its run page, computed."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/allowance/")
+    page.fill("#compute-month", month)
+    page.click("#compute", timeout=COMPUTE_TIMEOUT)
+    expect(page).to_have_url(f"{base}/allowance/runs/{month}", timeout=COMPUTE_TIMEOUT)
+    expect(page.locator("#progress")).to_have_count(0, timeout=COMPUTE_TIMEOUT)
+    expect(page.locator("#submit-run")).to_be_visible()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
@@ -175,6 +190,40 @@ def main() -> int:
             page.goto(f"{base}/exams/years")
             expect(page.get_by_role("cell", name="2025", exact=True)).to_be_visible()
             shoot(page, "exam-years")
+
+            # The allowance: an older month locked by two payroll officers (so the worker has a
+            # statement), the newer one computed and left a draft for review.
+            months = server.paid_months(demo)
+            if len(months) < 2:
+                raise RuntimeError("the demo worker should be paid in full in two months")
+            draft, locked = months[0].month, months[1].month
+            payroll1 = new_page()
+            sign_in(payroll1, base, "payroll1")
+            compute_month(payroll1, base, locked)
+            payroll1.click("#submit-run")
+            expect(payroll1.locator("#approve-run")).to_be_visible()
+            payroll2 = new_page()
+            sign_in(payroll2, base, "payroll2")
+            payroll2.goto(f"{base}/allowance/runs/{locked}")
+            payroll2.click("#approve-run")
+            payroll2.once("dialog", lambda dialog: dialog.accept())
+            payroll2.click("#lock-run")
+            expect(payroll2.locator("#export-xlsx")).to_be_visible()
+            compute_month(payroll1, base, draft)
+            expect(payroll1.locator("#lines-table tbody tr")).not_to_have_count(0)
+            shoot(payroll1, "allowance-run", full_page=True)
+            payroll1.goto(f"{base}/allowance/runs/{draft}?view=districts")
+            expect(payroll1.locator("table tbody tr")).not_to_have_count(0)
+            shoot(payroll1, "allowance-districts", full_page=True)
+            payroll1.goto(f"{base}/allowance/")
+            expect(payroll1.locator("#runs-table tbody tr")).to_have_count(2)
+            shoot(payroll1, "allowance-runs")
+
+            page = new_page()
+            sign_in(page, base, demo.id_number)
+            page.goto(f"{base}/allowance/me")
+            expect(page.locator(".statement")).to_have_count(1)
+            shoot(page, "allowance-statement")
 
             browser.close()
     finally:

@@ -148,7 +148,7 @@ def update_session(session: TrainingSession, data: SessionData, allowed: set[int
         when = "; ".join(
             f"{to_local(m.starts_at):%Y-%m-%d %H:%M}–{to_local(m.ends_at):%H:%M}" for m in session.meetings
         )
-        _notify_participants(session, "session_moved", hashlib.sha1(after.encode()).hexdigest()[:16], when=when)
+        _notify_participants(session, "session_moved", hashlib.sha256(after.encode()).hexdigest()[:16], when=when)
     return session
 
 

@@ -10,6 +10,8 @@ import random
 import shutil
 import threading
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from celery import _state as celery_state
@@ -45,6 +47,24 @@ class DemoWorker:
     phone: str | None
 
 
+@dataclass(frozen=True)
+class PaidMonth:
+    """A month in which a worker is in post and registered every day: paid rate × D/D."""
+
+    month: str  # YYYY-MM
+    days: int
+    rate: Decimal
+
+    @property
+    def formula(self) -> str:
+        """The line's formula as the allowance rules write it (app/allowance/rules.py)."""
+        return f"{self.rate:.2f} × {self.days}/{self.days} = {self.rate:.2f}"
+
+
+def _covers(start: date, end: date | None, first: date, last: date) -> bool:
+    return start <= first and (end is None or end >= last)
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -76,6 +96,57 @@ class LiveServer:
             found = DemoWorker(w.id, w.name, w.id_number, w.phone)
             db.session.remove()
             return found
+
+    def paid_months(self, worker: DemoWorker) -> list[PaidMonth]:
+        """Past months without a run yet in which the worker is paid in full, newest first.
+
+        The demo data depends on today's date, so these are read from the database: months after
+        the worker's best qualification was obtained that a registration of that level and a post
+        cover from the first day to the last.
+        """
+        import sqlalchemy as sa
+
+        from app.allowance.compute import all_rates
+        from app.allowance.models import AllowanceRun
+        from app.allowance.rules import Month, rate_in_force
+        from app.exams.models import Qualification, Registration
+        from app.extensions import db
+        from app.places.models import Community
+        from app.workers.models import PostPeriod
+
+        with self.app.app_context():
+            quals = db.session.scalars(sa.select(Qualification).where(Qualification.worker_id == worker.id)).all()
+            if not quals:
+                return []
+            top = max(quals, key=lambda q: q.level.rank)
+            regs = db.session.execute(
+                sa.select(Registration.registered_on, Registration.expires_on).where(
+                    Registration.worker_id == worker.id, Registration.level == top.level
+                )
+            ).all()
+            posts = db.session.execute(
+                sa.select(PostPeriod.start_date, PostPeriod.end_date, Community.district_id)
+                .join(Community, Community.id == PostPeriod.community_id)
+                .where(PostPeriod.worker_id == worker.id)
+            ).all()
+            computed = set(db.session.scalars(sa.select(AllowanceRun.month)))
+            rates = all_rates()
+            db.session.remove()
+        found = []
+        month = Month(date.today().replace(day=1)).shift(-1)
+        while month.first > top.obtained_on:
+            first, last = month.first, month.last
+            post = next((p for p in posts if _covers(p.start_date, p.end_date, first, last)), None)
+            if (
+                first not in computed
+                and post is not None
+                and any(_covers(start, end, first, last) for start, end in regs)
+            ):
+                rate = rate_in_force(rates, top.level, post.district_id, first)
+                if rate is not None:
+                    found.append(PaidMonth(str(month), month.days, rate.amount))
+            month = month.shift(-1)
+        return found
 
 
 def sign_in(page, base_url: str, login: str, password: str | None = None) -> None:

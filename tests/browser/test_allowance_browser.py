@@ -6,17 +6,13 @@ reads that month's statement, formula included.
 """
 
 import re
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from app.allowance.rules import Month
-from tests.browser.live import sign_in
+from tests.browser.live import PaidMonth, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -30,70 +26,14 @@ STATE = {
 COMPUTE_TIMEOUT = 60_000  # the whole month is computed within the request (eager Celery)
 
 
-@dataclass(frozen=True)
-class PaidMonth:
-    month: Month
-    rate: Decimal
-    formula: str
-
-
-def _covers(start: date, end: date | None, month: Month) -> bool:
-    return start <= month.first and (end is None or end >= month.last)
-
-
 @pytest.fixture(scope="module")
-def paid_month(app, demo_worker) -> PaidMonth:
-    """A past month in which the demo worker is paid in full, with no run yet.
-
-    The demo data depends on today's date, so the month is read from the database: the latest
-    month after the worker's best qualification was obtained that a registration of that level
-    and a post cover from the first day to the last. The live server is shared by the whole
-    session, so a month another test has already computed is skipped (the test does not depend
-    on the order the tests run in).
-    """
-    from app.allowance.compute import all_rates
-    from app.allowance.models import AllowanceRun
-    from app.allowance.rules import rate_in_force
-    from app.exams.models import Qualification, Registration
-    from app.extensions import db
-    from app.places.models import Community
-    from app.workers.models import PostPeriod
-
-    with app.app_context():
-        quals = db.session.scalars(sa.select(Qualification).where(Qualification.worker_id == demo_worker.id)).all()
-        assert quals, "the demo data should give the demo worker a qualification"
-        top = max(quals, key=lambda q: q.level.rank)
-        regs = db.session.execute(
-            sa.select(Registration.registered_on, Registration.expires_on).where(
-                Registration.worker_id == demo_worker.id, Registration.level == top.level
-            )
-        ).all()
-        posts = db.session.execute(
-            sa.select(PostPeriod.start_date, PostPeriod.end_date, Community.district_id)
-            .join(Community, Community.id == PostPeriod.community_id)
-            .where(PostPeriod.worker_id == demo_worker.id)
-        ).all()
-        taken = set(db.session.scalars(sa.select(AllowanceRun.month)))
-        rates = all_rates()
-        db.session.remove()
-    assert regs, "the demo data should register the demo worker's qualification"
-
-    month = Month(date.today().replace(day=1)).shift(-1)
-    while month.first > top.obtained_on:
-        post = next((p for p in posts if _covers(p.start_date, p.end_date, month)), None)
-        if (
-            month.first not in taken
-            and post is not None
-            and any(_covers(start, end, month) for start, end in regs)
-            # no higher level obtained later would be paid instead
-            and all(q.level == top.level or q.obtained_on >= month.first for q in quals)
-        ):
-            rate = rate_in_force(rates, top.level, post.district_id, month.first)
-            assert rate is not None, f"no rate for {top.level.value} in {month}"
-            days = month.days  # in post and registered every day: rate × D/D
-            return PaidMonth(month, rate.amount, f"{rate.amount:.2f} × {days}/{days} = {rate.amount:.2f}")
-        month = month.shift(-1)
-    pytest.fail("the demo worker has no month paid in full")
+def paid_month(live, demo_worker) -> PaidMonth:
+    """A past month in which the demo worker is paid in full. The live server is shared by the
+    session, so a month another test has computed already is left alone: the test does not
+    depend on the order the tests run in."""
+    months = live.paid_months(demo_worker)
+    assert months, "the demo worker should be paid in full in some month"
+    return months[0]
 
 
 def expect_state(page, state: str) -> None:
@@ -103,7 +43,7 @@ def expect_state(page, state: str) -> None:
 def test_payroll_computes_approves_locks_and_the_worker_reads_the_statement(
     page, live_server, demo_worker, paid_month, tmp_path
 ):
-    m = str(paid_month.month)
+    m = paid_month.month
     run_url = f"{live_server}/allowance/runs/{m}"
 
     # payroll1 computes the month and submits it.
