@@ -164,5 +164,11 @@ def world(app):
 
     w.hold = allowance.add_hold(w.worker_b.id, Month.of(2026, 11), "核查中")
     allowance.start_compute(Month.of(2026, 10), None)
+    from app.training import services as training
+    from tests.training.helpers import course, session
+
+    w.course = course()
+    w.session = session(w.course, district_id=w.community_a.district_id)
+    w.enrolment = training.enrol(w.session, w.worker_a.id)
     db.session.commit()
     return w

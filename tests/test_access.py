@@ -69,6 +69,28 @@ ACCESS = {
     "allowance.holds": {"payroll_a", "payroll_city"},
     "allowance.hold_delete": {"payroll_a", "payroll_city"},
     "allowance.my_statements": {"worker_user"},
+    "training.session_list": EDITORS,
+    "training.course_edit": EDITORS,
+    "training.session_create": EDITORS,
+    "training.session_edit": EDITORS,
+    "training.session_detail": EDITORS,
+    "training.session_status": EDITORS,
+    "training.session_complete": EDITORS,
+    "training.session_enrol": EDITORS,
+    "training.session_enrol_bulk": EDITORS,
+    "training.enrolment_cancel": EDITORS | {"worker_user"},
+    "training.roster": EDITORS,
+    "training.roster_mark": EDITORS,
+    "training.meeting_qr": EDITORS,
+    "training.signin_sheet": EDITORS,
+    "training.roster_xlsx": EDITORS,
+    "training.calendar": EDITORS,
+    "training.my_training": {"worker_user"},
+    "training.self_enrol": {"worker_user"},
+    "training.checkin": {"worker_user"},
+    "training.ics": PUBLIC,
+    "reminders.notice_list": ANYONE_LOGGED_IN,
+    "reminders.notice_read": ANYONE_LOGGED_IN,
 }
 
 
@@ -93,6 +115,13 @@ def _url_args(world):
         "item_id": world.queue_item.id,
         "month": "2026-10",
         "hold_id": world.hold.id,
+        "course_id": world.course.id,
+        "session_id": world.session.id,
+        "meeting_id": world.session.meetings[0].id,
+        "enrolment_id": world.enrolment.id,
+        "status": "open",
+        "token": "not-a-token",
+        "notice_id": 1,
     }
 
 

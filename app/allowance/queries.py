@@ -42,27 +42,26 @@ class Total:
 
 
 def totals_by(lines: sa.Select, by: str) -> list[Total]:
+    """Lines with an amount, totalled by district (in code order), street or level."""
     sub = lines.subquery()
-    if by == "district":
-        key = sa.func.coalesce(District.name, "—")
-        stmt = (
-            sa.select(key, sa.func.count(), sa.func.sum(sub.c.amount))
-            .select_from(sub)
-            .outerjoin(District, District.id == sub.c.district_id)
-        )
-    elif by == "street":
-        key = sa.func.coalesce(District.name, "—") + " · " + sa.func.coalesce(Street.name, "—")
-        stmt = (
-            sa.select(key, sa.func.count(), sa.func.sum(sub.c.amount))
-            .select_from(sub)
-            .outerjoin(District, District.id == sub.c.district_id)
-            .outerjoin(Street, Street.id == sub.c.street_id)
-        )
-    else:  # level
-        key = sa.func.coalesce(sub.c.level, "—")
-        stmt = sa.select(key, sa.func.count(), sa.func.sum(sub.c.amount)).select_from(sub)
-    rows = db.session.execute(stmt.where(sub.c.amount != 0).group_by(key).order_by(key)).all()
-    return [Total(str(label), count, amount or Decimal(0)) for label, count, amount in rows]
+    if by == "level":
+        rows = db.session.execute(
+            sa.select(sub.c.level, sa.func.count(), sa.func.sum(sub.c.amount))
+            .where(sub.c.amount != 0)
+            .group_by(sub.c.level)
+        ).all()
+        rows.sort(key=lambda r: r[0].rank if r[0] else -1)
+        return [Total(str(level.label) if level else "—", count, amount or Decimal(0)) for level, count, amount in rows]
+    keys = [District.code, District.name] + ([Street.name] if by == "street" else [])
+    stmt = (
+        sa.select(*keys, sa.func.count(), sa.func.sum(sub.c.amount))
+        .select_from(sub)
+        .outerjoin(District, District.id == sub.c.district_id)
+    )
+    if by == "street":
+        stmt = stmt.outerjoin(Street, Street.id == sub.c.street_id)
+    rows = db.session.execute(stmt.where(sub.c.amount != 0).group_by(*keys).order_by(*keys)).all()
+    return [Total(" · ".join(str(v) for v in row[1:-2] if v) or "—", row[-2], row[-1] or Decimal(0)) for row in rows]
 
 
 def grand_total(lines: sa.Select) -> tuple[int, Decimal, int]:

@@ -203,12 +203,9 @@ def _notify_participants(session: TrainingSession, kind: str, occurrence: str, *
 
 def _lock(session: TrainingSession) -> TrainingSession:
     """Serialise every seat decision of one session on its row: arrival order is lock order."""
-    return db.session.scalar(
-        sa.select(TrainingSession)
-        .where(TrainingSession.id == session.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    db.session.execute(sa.select(TrainingSession.id).where(TrainingSession.id == session.id).with_for_update())
+    db.session.refresh(session)
+    return session
 
 
 def _counts(session_id: int) -> tuple[int, int]:

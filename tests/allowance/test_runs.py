@@ -189,3 +189,15 @@ def test_exports_for_finance_and_the_bank(people):
     assert {row[12] for row in parsed[1:]} == {"200.00", "300.00"}
     entry = db.session.query(AuditLog).filter_by(entity_type="allowance_run", action="export").first()
     assert digest in entry.summary
+
+
+def test_the_review_totals_survive_a_line_without_a_level(people):
+    from app.allowance import queries
+
+    w = f.worker(people.comm, start=date(2020, 1, 1))
+    qualify(w)
+    close(run_month("2026-04"), people)
+    db.session.execute(sa.delete(Qualification).where(Qualification.worker_id == w.id))
+    may = run_month("2026-05")
+    totals = queries.totals_by(sa.select(AllowanceLine).where(AllowanceLine.run_id == may.id), "level")
+    assert [(t.label, t.amount) for t in totals] == [("—", Decimal("-200.00"))]

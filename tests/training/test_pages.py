@@ -1,0 +1,183 @@
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.core.timeutil import to_local, utcnow
+from app.extensions import db
+from app.reminders.models import Notice
+from app.training.models import Attendance, Course, Enrolment, EnrolmentState, Mark, TrainingSession
+from tests.factories import csrf_token, login, post
+
+
+@pytest.fixture
+def coord(client, world):
+    login(client, "t_coord_a")
+    return client
+
+
+def _session_form(**changes):
+    now = to_local(utcnow())
+    data = {
+        "name": "第二期",
+        "venue": "渝中区社工站",
+        "capacity": "20",
+        "district_id": "",
+        "enrol_opens": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "enrol_closes": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "meetings": (now + timedelta(days=5)).strftime("%Y-%m-%d 09:00-11:30")
+        + "\n"
+        + (now + timedelta(days=6)).strftime("%Y-%m-%d 14:00-16:30"),
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_coordinator_creates_a_course_and_a_session(coord, world):
+    assert (
+        post(
+            coord,
+            "/training/courses",
+            {
+                "track": "pre_exam",
+                "target_level": "assistant",
+                "title": "考前培训",
+                "credit_hours": "12",
+                "threshold": "80",
+            },
+        ).status_code
+        == 302
+    )
+    course = db.session.query(Course).filter_by(title="考前培训").one()
+    response = post(
+        coord,
+        f"/training/courses/{course.id}/sessions/new",
+        _session_form(district_id=str(world.community_a.district_id)),
+    )
+    assert response.status_code == 302
+    page = coord.get(response.headers["Location"]).get_data(as_text=True)
+    assert "第二期" in page and page.count('class="checkin-code"') == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"capacity": "-3"},
+        {"meetings": "2026-12-05 11:00-09:00"},
+        {"meetings": "tomorrow morning"},
+        {"enrol_closes": "2099-01-01T00:00"},
+        {"district_id": ""},  # a district coordinator cannot make a city-wide session
+    ],
+)
+def test_bad_session_input_re_renders_with_the_error_and_creates_nothing(coord, world, changes):
+    before = db.session.query(TrainingSession).count()
+    response = post(
+        coord,
+        f"/training/courses/{world.course.id}/sessions/new",
+        _session_form(district_id=str(world.community_a.district_id)) | changes,
+    )
+    assert response.status_code == 200
+    assert "is-invalid" in response.get_data(as_text=True)
+    assert db.session.query(TrainingSession).count() == before
+
+
+def test_pre_exam_training_must_name_its_level(coord, world):
+    response = post(
+        coord,
+        "/training/courses",
+        {"track": "pre_exam", "target_level": "", "title": "x", "credit_hours": "12", "threshold": "80"},
+    )
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+
+
+def test_enrolling_a_worker_outside_scope_is_refused(coord, world):
+    post(coord, f"/training/sessions/{world.session.id}/enrol", {"one-id_number": world.worker_b.id_number})
+    assert db.session.query(Enrolment).filter_by(worker_id=world.worker_b.id).count() == 0
+
+
+def test_marking_attendance_with_one_click_or_a_key(coord, world):
+    meeting = world.session.meetings[0]
+    url = f"/training/sessions/{world.session.id}/meetings/{meeting.id}"
+    page = coord.get(url).get_data(as_text=True)
+    assert 'id="roster-table"' in page and "张伟" in page
+    response = coord.post(
+        url + "/mark",
+        data={"csrf_token": csrf_token(coord, url), "worker_id": world.worker_a.id, "mark": "late"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.get_json() == {"ok": True, "mark": "late"}
+    assert db.session.query(Attendance).one().mark == Mark.late
+    bad = coord.post(
+        url + "/mark",
+        data={"csrf_token": csrf_token(coord, url), "worker_id": world.worker_b.id, "mark": "present"},
+        headers={"Accept": "application/json"},
+    )
+    assert bad.status_code == 422 and bad.get_json()["error"]
+
+
+def test_the_sign_in_sheet_and_the_roster_workbook(coord, world):
+    sheet = coord.get(f"/training/sessions/{world.session.id}/sign-in-sheet").get_data(as_text=True)
+    assert "张伟" in sheet and "print.css" in sheet
+    xlsx = coord.get(f"/training/sessions/{world.session.id}/roster.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_the_calendar_shows_the_sessions_meetings(coord, world):
+    first = to_local(world.session.meetings[0].starts_at).date()
+    page = coord.get("/training/calendar", query_string={"date": first.isoformat(), "view": "week"})
+    assert world.course.title in page.get_data(as_text=True)
+    assert coord.get("/training/calendar", query_string={"date": "garbage"}).status_code == 200
+
+
+def test_a_worker_self_enrols_cancels_and_checks_in(client, world, app):
+    from app.training import services
+
+    login(client, "t_worker_b")
+    s = world.session
+    s.district_id = None  # city-wide, so worker_b may enrol
+    services.set_status(s, __import__("app.training.models", fromlist=["SessionStatus"]).SessionStatus.open)
+    db.session.commit()
+    assert s.name in client.get("/training/me").get_data(as_text=True)
+    post(client, f"/training/sessions/{s.id}/self-enrol", token_from="/training/me")
+    enrolment = db.session.query(Enrolment).filter_by(worker_id=world.worker_b.id).one()
+    assert enrolment.state == EnrolmentState.enrolled
+    wrong = post(client, "/training/checkin", {"code": "not-it"}, token_from="/training/me")
+    assert wrong.status_code == 200 and "is-invalid" in wrong.get_data(as_text=True)
+    post(client, f"/training/enrolments/{enrolment.id}/cancel", token_from="/training/me")
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).state == EnrolmentState.cancelled
+
+
+def test_a_worker_cannot_cancel_someone_elses_enrolment(client, world):
+    login(client, "t_worker_b")
+    response = post(client, f"/training/enrolments/{world.enrolment.id}/cancel", token_from="/training/me")
+    assert response.status_code == 404
+    assert db.session.get(Enrolment, world.enrolment.id).state == EnrolmentState.enrolled
+
+
+def test_the_ics_feed_lists_the_workers_meetings(client, world):
+    login(client, "t_worker_a")
+    page = client.get("/training/me").get_data(as_text=True)
+    url = re.search(r'value="(http://[^"]+\.ics)"', page).group(1)
+    feed = client.get(url.replace("http://localhost", "")).get_data(as_text=True)
+    assert feed.startswith("BEGIN:VCALENDAR") and feed.count("BEGIN:VEVENT") == 2
+    assert client.get("/training/calendar/forged.ics").status_code == 404
+
+
+def test_moving_the_session_puts_a_notice_in_the_workers_inbox(coord, world, app):
+
+    response = post(
+        coord,
+        f"/training/sessions/{world.session.id}/edit",
+        _session_form(district_id=str(world.community_a.district_id), capacity="10"),
+    )
+    assert response.status_code == 302
+    notice = db.session.query(Notice).filter_by(user_id=world.worker_user.id).one()
+    assert notice.kind == "session_moved"
+    worker = app.test_client()
+    login(worker, "t_worker_a")
+    assert 'id="unread-count"' in worker.get("/workers/me").get_data(as_text=True)
+    inbox = worker.get("/notices").get_data(as_text=True)
+    assert world.course.title in inbox
+    post(worker, "/notices/read")
+    assert 'id="unread-count"' not in worker.get("/workers/me").get_data(as_text=True)
