@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.exams.models import CERecord, ExamResult, ExamYear, Registration
-from app.exams.queries import CELedger, training_hours
+from app.exams.queries import CELedger
 from app.extensions import db
 from app.places.models import District
 from app.workers.models import Worker
@@ -84,15 +84,12 @@ def ce_at_risk(worker_query: sa.Select, today: date, limit: int = 200) -> list[A
             .group_by(Registration.id)
         )
         hours.update({rid: Decimal(h) for rid, h in rows})
+    from app.training.queries import completed_hours_by_registration
+
+    trained = completed_hours_by_registration(reg_ids)
     found = []
     for reg, worker in candidates:
-        ledger = CELedger(
-            reg,
-            reg.level.ce_hours,
-            training_hours(worker.id, reg.registered_on, reg.expires_on),
-            hours.get(reg.id, Decimal(0)),
-            [],
-        )
+        ledger = CELedger(reg, reg.level.ce_hours, trained.get(reg.id, Decimal(0)), hours.get(reg.id, Decimal(0)), [])
         if ledger.at_risk(today):
             found.append(AtRisk(worker, ledger))
             if len(found) >= limit:

@@ -190,3 +190,39 @@ def s_enrolments(s):
     from app.training.models import Enrolment
 
     return db.session.query(Enrolment).filter_by(session_id=s.id).all()
+
+
+def test_the_at_risk_list_counts_training_hours_too(workers):
+    from app.exams.reports import ce_at_risk
+    from app.workers.queries import scoped_workers
+
+    class CityWide:
+        role, city_wide, districts, worker_id = (
+            __import__("app.core.access", fromlist=["Role"]).Role.admin,
+            True,
+            [],
+            None,
+        )
+
+    now = utcnow()
+    keen = workers[0]
+    db.session.add(
+        Qualification(
+            worker_id=keen.id, level=Level.assistant, obtained_on=date(2022, 1, 1), source=QualificationSource.imported
+        )
+    )
+    db.session.flush()
+    today = now.date()
+    add_registration(keen.id, Level.assistant, today - timedelta(days=3 * 365 - 200))  # about 200 days left
+    assert [r.worker.id for r in ce_at_risk(scoped_workers(CityWide()), today)] == [keen.id]
+    c = course(hours="72")
+    s = session(
+        c,
+        meetings=[(now - timedelta(days=2, hours=3), now - timedelta(days=2, hours=1))],
+        opens=now - timedelta(days=5),
+        closes=now - timedelta(days=3),
+    )
+    services.enrol(s, keen.id)
+    services.mark(s.meetings[0], keen.id, Mark.present)
+    services.complete_session(s)
+    assert ce_at_risk(scoped_workers(CityWide()), today) == []
