@@ -91,6 +91,8 @@ ACCESS = {
     "training.ics": PUBLIC,
     "reminders.notice_list": ANYONE_LOGGED_IN,
     "reminders.notice_read": ANYONE_LOGGED_IN,
+    "reminders.preferences": ANYONE_LOGGED_IN,
+    "reminders.admin_deliveries": ADMIN,
 }
 
 

@@ -3,6 +3,15 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    "reminders-due": {
+        # what is due is worked out from offsets to each event, so a moved session moves its reminders
+        "task": "reminders.scan_due",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reminders-send": {
+        "task": "reminders.send_pending",
+        "schedule": crontab(minute="*"),
+    },
     "allowance-previous-month": {
         # the draft of the month just ended, on the 1st at 02:00; a submitted month is left alone
         "task": "allowance.compute_previous_month",

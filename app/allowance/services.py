@@ -147,6 +147,7 @@ def submit(run: AllowanceRun, user_id: int) -> AllowanceRun:
         raise ServiceError(_("Compute the run completely before submitting it."))
     run.state, run.submitted_by, run.submitted_at = RunState.submitted, user_id, utcnow()
     db.session.flush()
+    _tell_other_payroll_officers(run, user_id)
     return run
 
 
@@ -174,4 +175,48 @@ def lock(run: AllowanceRun, user_id: int) -> AllowanceRun:
         raise ServiceError(_("Only an approved run can be locked."))
     run.state, run.locked_by, run.locked_at = RunState.locked, user_id, utcnow()
     db.session.flush()
+    _send_statements(run)
     return run
+
+
+def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
+    from app.accounts.models import User
+    from app.core.access import Role
+    from app.reminders import notices
+
+    submitter = db.session.get(User, submitter_id)
+    others = list(
+        db.session.scalars(
+            sa.select(User.id).where(User.role == Role.payroll, User.active.is_(True), User.id != submitter_id)
+        )
+    )
+    month = f"{run.month:%Y-%m}"
+    notices.notify(
+        others,
+        "run_submitted",
+        f"run:{run.id}",
+        f"submitted:{run.submitted_at.isoformat()}",
+        {"month": month, "by": submitter.display_name if submitter else ""},
+    )
+
+
+def _send_statements(run: AllowanceRun) -> None:
+    """Each paid worker is told once the month is locked (never before)."""
+    from app.accounts.models import User
+    from app.allowance.models import AllowanceLine
+    from app.reminders import notices
+
+    rows = db.session.execute(
+        sa.select(User.id, sa.func.sum(AllowanceLine.amount))
+        .join(User, User.worker_id == AllowanceLine.worker_id)
+        .where(AllowanceLine.run_id == run.id)
+        .group_by(User.id)
+        .having(sa.func.sum(AllowanceLine.amount) != 0)
+    ).all()
+    month = f"{run.month:%Y-%m}"
+    notices.notify_many(
+        [
+            (uid, "allowance_statement", f"run:{run.id}", month, {"month": month, "amount": f"{amount:.2f}"})
+            for uid, amount in rows
+        ]
+    )

@@ -48,5 +48,6 @@ def _import_models() -> None:
     import app.exams.models  # noqa: F401
     import app.places.models  # noqa: F401
     import app.reminders.models  # noqa: F401
+    import app.reminders.tasks  # noqa: F401
     import app.training.models  # noqa: F401
     import app.workers.models  # noqa: F401

@@ -2,7 +2,8 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import UTCDateTime
 from app.core.timeutil import utcnow
@@ -10,9 +11,38 @@ from app.extensions import db
 
 
 class NoticeKind(str, enum.Enum):
+    session_in_3_days = "session_in_3_days"
+    session_in_1_day = "session_in_1_day"
     session_moved = "session_moved"
     session_cancelled = "session_cancelled"
     promoted = "promoted"
+    exam_registration_open = "exam_registration_open"
+    first_registration_due = "first_registration_due"
+    registration_expiring_90 = "registration_expiring_90"
+    registration_expiring_30 = "registration_expiring_30"
+    ce_shortfall = "ce_shortfall"
+    run_submitted = "run_submitted"
+    allowance_statement = "allowance_statement"
+
+    @property
+    def label(self):
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    NoticeKind.session_in_3_days: _l("Session in 3 days"),
+    NoticeKind.session_in_1_day: _l("Session tomorrow"),
+    NoticeKind.session_moved: _l("Session moved"),
+    NoticeKind.session_cancelled: _l("Session cancelled"),
+    NoticeKind.promoted: _l("Promoted from the waitlist"),
+    NoticeKind.exam_registration_open: _l("Exam registration open"),
+    NoticeKind.first_registration_due: _l("First registration due"),
+    NoticeKind.registration_expiring_90: _l("Registration expiring in 90 days"),
+    NoticeKind.registration_expiring_30: _l("Registration expiring in 30 days"),
+    NoticeKind.ce_shortfall: _l("Continuing-education shortfall"),
+    NoticeKind.run_submitted: _l("Allowance run submitted"),
+    NoticeKind.allowance_statement: _l("Allowance statement"),
+}
 
 
 class Notice(db.Model):
@@ -31,7 +61,77 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __mapper_args__ = {"eager_defaults": False}
+    user = relationship("User")
 
     def __repr__(self) -> str:
         return f"<Notice {self.kind} {self.target} to user {self.user_id}>"
+
+
+class Channel(str, enum.Enum):
+    mail = "mail"
+    sms = "sms"
+
+
+class DeliveryState(str, enum.Enum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class Delivery(db.Model):
+    """One notice sent over one channel; unique per (notice, channel), so it is sent once."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("notice_id", "channel"),
+        sa.Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"), nullable=False)
+    channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=8), nullable=False)
+    address: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    state: Mapped[DeliveryState] = mapped_column(
+        sa.Enum(DeliveryState, native_enum=False, length=16), nullable=False, default=DeliveryState.pending
+    )
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    claim: Mapped[str | None] = mapped_column(sa.String(32))  # which sender holds it right now
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    notice = relationship("Notice", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Delivery {self.channel.value} notice={self.notice_id} {self.state.value}>"
+
+
+class KindSetting(db.Model):
+    """An administrator turns a kind of notice off (no row: on)."""
+
+    __tablename__ = "notice_kind_setting"
+
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class ChannelPreference(db.Model):
+    """A user's choice to receive (or not) mail or SMS (no row: yes)."""
+
+    __tablename__ = "channel_preference"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=8), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class TaskLock(db.Model):
+    """Keeps a periodic task from overlapping with itself across worker processes."""
+
+    __tablename__ = "task_lock"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

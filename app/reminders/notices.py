@@ -1,41 +1,120 @@
-"""In-app notices: created once per (recipient, kind, target, occurrence), read in the header."""
+"""Notices: the in-app inbox always, and a delivery by mail and SMS where the user has an address.
+
+Each notice exists once per (recipient, kind, target, occurrence) — a database key — and each
+of its deliveries once per channel, so however often a scan or an event runs, nobody is told
+twice. Whether a delivery still goes out (kind turned off, user opted out) is decided when it
+is sent, so turning something off stops it at once, also for what is already due.
+"""
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.reminders.models import Notice
+from app.reminders.models import Channel, Delivery, Notice
 
 
 def notify(user_ids: list[int], kind: str, target: str, occurrence: str, params: dict) -> int:
-    """Create the notice for each user who does not have it yet (set-based, idempotent)."""
-    if not user_ids:
+    """Create the notice (and its deliveries) for each user who does not have it yet."""
+    ids = sorted(set(user_ids))
+    if not ids:
         return 0
     have = set(
         db.session.scalars(
             sa.select(Notice.user_id).where(
-                Notice.user_id.in_(user_ids),
-                Notice.kind == kind,
-                Notice.target == target,
-                Notice.occurrence == occurrence,
+                Notice.user_id.in_(ids), Notice.kind == kind, Notice.target == target, Notice.occurrence == occurrence
             )
         )
     )
-    rows = [
-        {
-            "user_id": uid,
-            "kind": kind,
-            "target": target,
-            "occurrence": occurrence,
-            "params": params,
-            "created_at": utcnow(),
-        }
-        for uid in sorted(set(user_ids) - have)
-    ]
-    if rows:
-        db.session.execute(sa.insert(Notice.__table__), rows)
-    return len(rows)
+    new = [uid for uid in ids if uid not in have]
+    if not new:
+        return 0
+    now = utcnow()
+    created = db.session.execute(
+        sa.insert(Notice.__table__).returning(Notice.__table__.c.id, Notice.__table__.c.user_id),
+        [
+            {
+                "user_id": uid,
+                "kind": kind,
+                "target": target,
+                "occurrence": occurrence,
+                "params": params,
+                "created_at": now,
+            }
+            for uid in new
+        ],
+    ).all()
+    _add_deliveries(created, now)
+    return len(created)
+
+
+def notify_many(items: list[tuple[int, str, str, str, dict]]) -> int:
+    """Many notices at once (the due-reminders scan): (user, kind, target, occurrence, params)."""
+    if not items:
+        return 0
+    count = 0
+    by_key: dict[tuple[str, str], list] = {}
+    for user_id, kind, target, occurrence, params in items:
+        by_key.setdefault((kind, occurrence), []).append((user_id, target, params))
+    now = utcnow()
+    for (kind, occurrence), rows in by_key.items():
+        for i in range(0, len(rows), 2000):
+            chunk = rows[i : i + 2000]
+            have = set(
+                db.session.execute(
+                    sa.select(Notice.user_id, Notice.target).where(
+                        Notice.kind == kind,
+                        Notice.occurrence == occurrence,
+                        Notice.user_id.in_({uid for uid, _t, _p in chunk}),
+                    )
+                ).all()
+            )
+            fresh = [(uid, target, params) for uid, target, params in chunk if (uid, target) not in have]
+            if not fresh:
+                continue
+            created = db.session.execute(
+                sa.insert(Notice.__table__).returning(Notice.__table__.c.id, Notice.__table__.c.user_id),
+                [
+                    {
+                        "user_id": uid,
+                        "kind": kind,
+                        "target": target,
+                        "occurrence": occurrence,
+                        "params": params,
+                        "created_at": now,
+                    }
+                    for uid, target, params in fresh
+                ],
+            ).all()
+            _add_deliveries(created, now)
+            count += len(created)
+    return count
+
+
+def _add_deliveries(created: list, now) -> None:
+    from app.accounts.models import User
+    from app.reminders.delivery import sms_configured
+    from app.workers.models import Worker
+
+    user_ids = [uid for _nid, uid in created]
+    addresses = {}
+    for i in range(0, len(user_ids), 2000):
+        for uid, email, phone in db.session.execute(
+            sa.select(User.id, User.email, Worker.phone)
+            .outerjoin(Worker, Worker.id == User.worker_id)
+            .where(User.id.in_(user_ids[i : i + 2000]))
+        ):
+            addresses[uid] = (email, phone)
+    rows = []
+    for notice_id, uid in created:
+        email, phone = addresses.get(uid, (None, None))
+        if email:
+            rows.append({"notice_id": notice_id, "channel": Channel.mail.name, "address": email})
+        if phone and sms_configured():
+            rows.append({"notice_id": notice_id, "channel": Channel.sms.name, "address": phone})
+    for row in rows:
+        row.update(state="pending", attempts=0, next_attempt_at=now, created_at=now)
+    for i in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(Delivery.__table__), rows[i : i + 5000])
 
 
 def unread_count(user_id: int) -> int:
@@ -47,7 +126,10 @@ def unread_count(user_id: int) -> int:
 def notices_for(user_id: int, limit: int = 100) -> list[Notice]:
     return list(
         db.session.scalars(
-            sa.select(Notice).where(Notice.user_id == user_id).order_by(Notice.created_at.desc()).limit(limit)
+            sa.select(Notice)
+            .where(Notice.user_id == user_id)
+            .order_by(Notice.created_at.desc(), Notice.id.desc())
+            .limit(limit)
         )
     )
 
@@ -60,23 +142,6 @@ def mark_read(user_id: int, notice_id: int | None = None) -> None:
 
 
 def text(notice: Notice) -> str:
-    """The notice in the reader's language (rendered when read, not when created)."""
-    p = notice.params or {}
-    if notice.kind == "session_moved":
-        return _(
-            "%(course)s (%(session)s) has moved: %(when)s.",
-            course=p.get("course", ""),
-            session=p.get("session", ""),
-            when=p.get("when", ""),
-        )
-    if notice.kind == "session_cancelled":
-        return _(
-            "%(course)s (%(session)s) has been cancelled.", course=p.get("course", ""), session=p.get("session", "")
-        )
-    if notice.kind == "promoted":
-        return _(
-            "A seat freed up: you are now enrolled in %(course)s (%(session)s).",
-            course=p.get("course", ""),
-            session=p.get("session", ""),
-        )
-    return notice.kind
+    from app.reminders.texts import body
+
+    return body(notice)

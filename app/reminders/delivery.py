@@ -1,0 +1,185 @@
+"""Sending deliveries: claimed in batches (so several worker processes share the work without
+taking the same one), each committed as soon as it is sent, retried with backoff when the
+channel is down, held back in quiet hours, and skipped when its kind is turned off or the user
+opted out — checked at the moment of sending.
+"""
+
+import contextlib
+import json
+import secrets
+import urllib.request
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+
+from app.core.timeutil import LOCAL_TZ, utcnow
+from app.extensions import db
+from app.reminders import texts
+from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting
+
+QUIET_START, QUIET_END = time(22, 0), time(8, 0)  # Asia/Shanghai, for mail and SMS
+MAX_ATTEMPTS = 10
+CLAIM_EXPIRY = timedelta(minutes=10)  # a sender that died lets go of its batch after this
+
+
+def sms_configured() -> bool:
+    return bool(current_app.config.get("SMS_GATEWAY_URL"))
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    local = moment.astimezone(LOCAL_TZ).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def quiet_hours_end(moment: datetime) -> datetime:
+    local = moment.astimezone(LOCAL_TZ)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, LOCAL_TZ)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, list[int]]:
+    """Atomically take up to `limit` due deliveries for this sender (one UPDATE; safe on
+    PostgreSQL and SQLite alike: a row already claimed by another sender is not taken)."""
+    now = now or utcnow()
+    token = secrets.token_hex(8)
+    due = (
+        sa.select(Delivery.id)
+        .where(
+            Delivery.state == DeliveryState.pending,
+            Delivery.next_attempt_at <= now,
+            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - CLAIM_EXPIRY),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    ids = list(db.session.scalars(due))
+    if not ids:
+        return token, []
+    db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.id.in_(ids),
+            Delivery.state == DeliveryState.pending,
+            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - CLAIM_EXPIRY),
+        )
+        .values(claim=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    mine = list(db.session.scalars(sa.select(Delivery.id).where(Delivery.claim == token).order_by(Delivery.id)))
+    return token, mine
+
+
+def send_batch(limit: int = 200) -> dict:
+    """Claim and send one batch; returns counts. Commits after every delivery."""
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
+    token, ids = claim_batch(limit)
+    if not ids:
+        return counts
+    disabled = set(db.session.scalars(sa.select(KindSetting.kind).where(KindSetting.enabled.is_(False))))
+    mailer = _Mailer()
+    try:
+        for delivery_id in ids:
+            delivery = db.session.get(Delivery, delivery_id)
+            if delivery is None or delivery.claim != token or delivery.state != DeliveryState.pending:
+                continue
+            counts[_send_one(delivery, disabled, mailer)] += 1
+            db.session.commit()
+    finally:
+        mailer.close()
+    return counts
+
+
+def _send_one(delivery: Delivery, disabled: set[str], mailer: "_Mailer") -> str:
+    now = utcnow()
+    notice = delivery.notice
+    opted_out = (
+        db.session.scalar(
+            sa.select(ChannelPreference.enabled).where(
+                ChannelPreference.user_id == notice.user_id, ChannelPreference.channel == delivery.channel
+            )
+        )
+        is False
+    )
+    if notice.kind in disabled or opted_out or not notice.user.active:
+        delivery.state, delivery.claim = DeliveryState.skipped, None
+        delivery.last_error = "kind turned off" if notice.kind in disabled else "opted out"
+        return "skipped"
+    if in_quiet_hours(now):
+        delivery.next_attempt_at, delivery.claim = quiet_hours_end(now), None
+        return "postponed"
+    delivery.attempts += 1
+    try:
+        with force_locale(notice.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            subject, body = texts.subject(notice), texts.body(notice)
+        if delivery.channel == Channel.mail:
+            mailer.send(delivery, subject, body)
+        else:
+            send_sms(delivery.address, f"【{subject}】{body}")
+    except Exception as exc:  # noqa: BLE001 - any channel failure is retried, and shown to the admin
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        delivery.claim = None
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.state = DeliveryState.failed
+            return "failed"
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+        mailer.reset()
+        return "retry"
+    delivery.state, delivery.sent_at, delivery.claim, delivery.last_error = DeliveryState.sent, now, None, None
+    return "sent"
+
+
+class _Mailer:
+    """One SMTP connection for a whole batch (Flask-Mailman; the file backend in the embedded default)."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, delivery: Delivery, subject: str, body: str) -> None:
+        from flask_mailman import EmailMessage
+
+        from app.extensions import mail
+
+        if self.connection is None:
+            self.connection = mail.get_connection(fail_silently=False)
+            self.connection.open()
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            to=[delivery.address],
+            connection=self.connection,
+            headers={"Message-ID": f"<delivery-{delivery.id}@socialwork.local>"},
+        )
+        if message.send() != 1:
+            raise RuntimeError("the mail server did not take the message")
+
+    def reset(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection is dropped either way
+                self.connection.close()
+            self.connection = None
+
+
+def send_sms(phone: str, text: str) -> None:
+    """The SMS channel: a JSON POST to the gateway set by SMS_GATEWAY_URL (no vendor SDK)."""
+    url = current_app.config["SMS_GATEWAY_URL"]
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("SMS_GATEWAY_URL must be an http(s) URL")
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if current_app.config.get("SMS_GATEWAY_TOKEN"):
+        headers["Authorization"] = f"Bearer {current_app.config['SMS_GATEWAY_TOKEN']}"
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url, data=json.dumps({"to": phone, "text": text}).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - scheme checked above
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"SMS gateway answered {response.status}")
