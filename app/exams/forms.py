@@ -54,7 +54,7 @@ class RegistrationForm(FlaskForm):
 class CEForm(FlaskForm):
     date = DateField(_l("Date"), validators=[DataRequired()])
     hours = DecimalField(_l("Hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 200)])
-    description = StringField(_l("Training"), validators=[DataRequired(), Length(max=200)])
+    description = StringField(_l("Training or course attended"), validators=[DataRequired(), Length(max=200)])
     proof = StringField(_l("Proof (certificate or document number)"), validators=[DataRequired(), Length(max=200)])
 
 

@@ -20,7 +20,7 @@ def body(notice) -> str:
     if kind == NoticeKind.session_in_1_day:
         return _("Reminder: %(course)s (%(session)s) starts tomorrow, %(when)s at %(venue)s.", **_s(p))
     if kind == NoticeKind.session_moved:
-        return _("%(course)s (%(session)s) has moved: %(when)s.", **_s(p))
+        return _("%(course)s (%(session)s) has been rescheduled: %(when)s.", **_s(p))
     if kind == NoticeKind.session_cancelled:
         return _("%(course)s (%(session)s) has been cancelled.", **_s(p))
     if kind == NoticeKind.promoted:

@@ -41,7 +41,7 @@ class CourseForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     credit_hours = DecimalField(_l("Credit hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 500)])
     threshold = DecimalField(
-        _l("Completion threshold (% of meetings attended)"),
+        _l("Completion threshold (percentage of meetings attended)"),
         places=0,
         default=80,
         validators=[DataRequired(), NumberRange(1, 100)],
