@@ -74,6 +74,7 @@ class Config:
 
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    REMINDER_CLAIM_EXPIRY_SECONDS = int(os.environ.get("REMINDER_CLAIM_EXPIRY_SECONDS", "600"))
 
     SECURITY_HEADERS = True
     PAGE_SIZE = 50

@@ -21,7 +21,11 @@ from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryS
 
 QUIET_START, QUIET_END = time(22, 0), time(8, 0)  # Asia/Shanghai, for mail and SMS
 MAX_ATTEMPTS = 10
-CLAIM_EXPIRY = timedelta(minutes=10)  # a sender that died lets go of its batch after this
+
+
+def claim_expiry() -> timedelta:
+    """A sender that died lets go of its batch after this long."""
+    return timedelta(seconds=current_app.config.get("REMINDER_CLAIM_EXPIRY_SECONDS", 600))
 
 
 def sms_configured() -> bool:
@@ -53,7 +57,7 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
         .where(
             Delivery.state == DeliveryState.pending,
             Delivery.next_attempt_at <= now,
-            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - CLAIM_EXPIRY),
+            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - claim_expiry()),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
@@ -66,7 +70,7 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
         .where(
             Delivery.id.in_(ids),
             Delivery.state == DeliveryState.pending,
-            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - CLAIM_EXPIRY),
+            sa.or_(Delivery.claim.is_(None), Delivery.claimed_at < now - claim_expiry()),
         )
         .values(claim=token, claimed_at=now)
         .execution_options(synchronize_session=False)
@@ -76,10 +80,10 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
     return token, mine
 
 
-def send_batch(limit: int = 200) -> dict:
+def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     """Claim and send one batch; returns counts. Commits after every delivery."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
-    token, ids = claim_batch(limit)
+    token, ids = claim_batch(limit, now)
     if not ids:
         return counts
     disabled = set(db.session.scalars(sa.select(KindSetting.kind).where(KindSetting.enabled.is_(False))))
@@ -89,15 +93,14 @@ def send_batch(limit: int = 200) -> dict:
             delivery = db.session.get(Delivery, delivery_id)
             if delivery is None or delivery.claim != token or delivery.state != DeliveryState.pending:
                 continue
-            counts[_send_one(delivery, disabled, mailer)] += 1
+            counts[_send_one(delivery, disabled, mailer, now or utcnow())] += 1
             db.session.commit()
     finally:
         mailer.close()
     return counts
 
 
-def _send_one(delivery: Delivery, disabled: set[str], mailer: "_Mailer") -> str:
-    now = utcnow()
+def _send_one(delivery: Delivery, disabled: set[str], mailer: "_Mailer", now: datetime) -> str:
     notice = delivery.notice
     opted_out = (
         db.session.scalar(

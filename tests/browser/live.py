@@ -10,7 +10,7 @@ import random
 import shutil
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -149,6 +149,29 @@ class LiveServer:
         return found
 
 
+def meeting_now(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A meeting happening now, in Beijing time and whole minutes, within one day (a meeting line
+    names one date): from ten minutes ago until two hours from now, but not before midnight nor
+    after 23:59. A check-in code works from 30 minutes before its meeting until 30 minutes after
+    it, so a browser test has time to check in, and is not late (15 minutes after the start)."""
+    from app.core.timeutil import LOCAL_TZ
+
+    now = (now or datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    start = max(now - timedelta(minutes=10), now.replace(hour=0, minute=0))
+    end = min(now + timedelta(hours=2), now.replace(hour=23, minute=59))
+    return start, end
+
+
+def meeting_line(start: datetime, end: datetime) -> str:
+    """A line of the session form's meetings: "YYYY-MM-DD HH:MM-HH:MM" (Beijing time)."""
+    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+
+
+def local_input(value: datetime) -> str:
+    """A value for an <input type=datetime-local> (Beijing time)."""
+    return f"{value:%Y-%m-%dT%H:%M}"
+
+
 def sign_in(page, base_url: str, login: str, password: str | None = None) -> None:
     """Sign in through the login form and wait until the user menu shows."""
     import re
@@ -238,3 +261,77 @@ def start(name: str, tmp_dir: Path, workers: int = 200, **overrides) -> LiveServ
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     return LiveServer(f"http://127.0.0.1:{server.server_port}", app, url, server, thread)
+
+
+# ---- training, through the coordinator's forms ----
+
+
+def create_course(
+    page,
+    base_url: str,
+    title: str,
+    credit_hours: str,
+    track: str = "knowledge",
+    target_level: str = "",
+    description: str = "",
+    threshold: str = "80",
+) -> None:
+    """Save a new course on /training/courses (it then lists the sessions)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/training/courses")
+    page.select_option("select[name=track]", track)
+    page.select_option("select[name=target_level]", target_level)
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=description]", description)
+    page.fill("input[name=credit_hours]", credit_hours)
+    page.fill("input[name=threshold]", threshold)
+    page.click("#save-course")
+    expect(page).to_have_url(f"{base_url}/training/")
+
+
+def create_session(
+    page,
+    base_url: str,
+    course_title: str,
+    name: str,
+    venue: str,
+    capacity: int,
+    district: str,
+    meetings: list[tuple[datetime, datetime]],
+    enrol_opens: datetime,
+    enrol_closes: datetime,
+) -> int:
+    """Create a session of a course from the course's "new session" link; returns its id.
+
+    `district` is the label of the "organised for" choice; times are in Beijing time.
+    """
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/training/courses")
+    row = page.locator("#courses-table tbody tr").filter(has=page.get_by_role("link", name=course_title, exact=True))
+    expect(row).to_have_count(1)
+    row.locator('a[href$="/sessions/new"]').click()
+    expect(page).to_have_url(re.compile(r"/training/courses/\d+/sessions/new$"))
+    page.fill("input[name=name]", name)
+    page.fill("input[name=venue]", venue)
+    page.fill("input[name=capacity]", str(capacity))
+    page.select_option("select[name=district_id]", label=district)
+    page.fill("input[name=enrol_opens]", local_input(enrol_opens))
+    page.fill("input[name=enrol_closes]", local_input(enrol_closes))
+    page.fill("textarea[name=meetings]", "\n".join(meeting_line(s, e) for s, e in meetings))
+    page.click("#save-session")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base_url)}/training/sessions/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def enrol_by_id_number(page, id_number: str, name: str) -> None:
+    """On a session page: enrol one worker by ID number and wait for the notice that they are
+    enrolled (a seat, not the waitlist)."""
+    from playwright.sync_api import expect
+
+    page.fill("input[name='one-id_number']", id_number)
+    page.click("#enrol-one")
+    expect(page.locator(".alert-success").filter(has_text=name)).to_be_visible()

@@ -1,0 +1,156 @@
+"""Notices and their mail and SMS deliveries, against a real SMTP server and a real HTTP gateway."""
+
+import json
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from app.core.access import Role
+from app.core.timeutil import LOCAL_TZ
+from app.extensions import db
+from app.reminders import delivery, notices
+from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting, Notice
+from tests import factories as f
+from tests.reminders.smtp import SMTPServer
+
+DAYTIME = datetime(2026, 12, 1, 10, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    server = SMTPServer().start()
+    state = app.extensions["mailman"]
+    monkeypatch.setattr(state, "backend", "smtp")
+    monkeypatch.setattr(state, "server", "127.0.0.1")
+    monkeypatch.setattr(state, "port", server.port)
+    monkeypatch.setattr(state, "use_tls", False)
+    monkeypatch.setattr(state, "use_ssl", False)
+    monkeypatch.setattr(state, "username", None)
+    monkeypatch.setattr(state, "password", None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def people(app_ctx):
+    comm = f.community("500103")
+    zh = f.user(Role.worker, "zh_worker", worker_record=f.worker(comm, phone="13911112222"))
+    en = f.user(Role.worker, "en_worker", worker_record=f.worker(comm))
+    zh.email, en.email, en.locale = "zh@example.org", "en@example.org", "en"
+    db.session.flush()
+    return zh, en
+
+
+def _send(now=DAYTIME):
+    return delivery.send_batch(now=now.astimezone(LOCAL_TZ))
+
+
+def test_a_notice_is_created_once_with_one_delivery_per_channel(people):
+    zh, en = people
+    for _ in range(3):
+        notices.notify([zh.id, en.id], "promoted", "session:1", "enrolment:1:1", {"course": "课程", "session": "一期"})
+    assert db.session.query(Notice).count() == 2
+    assert db.session.query(Delivery).filter_by(channel=Channel.mail).count() == 2
+    assert db.session.query(Delivery).filter_by(channel=Channel.sms).count() == 0  # no gateway configured
+
+
+def test_mail_goes_out_once_in_the_recipients_language(people, smtp):
+    zh, en = people
+    notices.notify(
+        [zh.id, en.id], "session_cancelled", "session:7", "cancelled", {"course": "考前培训", "session": "一期"}
+    )
+    db.session.commit()
+    assert _send()["sent"] == 2
+    assert _send()["sent"] == 0
+    by_to = {m["to"][0]: m for m in smtp.messages}
+    assert "已取消" in by_to["zh@example.org"]["body"]
+    assert "has been cancelled" in by_to["en@example.org"]["body"]
+    assert len({m["message_id"] for m in smtp.messages}) == 2
+
+
+def test_smtp_down_retries_with_backoff_shows_pending_then_sends_once(people, smtp):
+    zh, _en = people
+    notices.notify([zh.id], "session_cancelled", "session:8", "cancelled", {"course": "x", "session": "y"})
+    db.session.commit()
+    smtp.stop()
+    assert _send()["retry"] == 1
+    row = db.session.query(Delivery).one()
+    assert row.state == DeliveryState.pending and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at > DAYTIME
+    assert _send()["sent"] == 0  # not due yet: backing off
+    smtp.start()
+    assert _send(DAYTIME + timedelta(minutes=5))["sent"] == 1
+    assert len(smtp.messages) == 1 and db.session.get(Delivery, row.id).state == DeliveryState.sent
+
+
+def test_quiet_hours_hold_mail_until_eight(people, smtp):
+    zh, _en = people
+    notices.notify([zh.id], "session_cancelled", "session:9", "cancelled", {"course": "x", "session": "y"})
+    db.session.commit()
+    night = datetime(2026, 12, 1, 23, 30, tzinfo=LOCAL_TZ)
+    assert _send(night)["postponed"] == 1
+    row = db.session.query(Delivery).one()
+    assert row.next_attempt_at.astimezone(LOCAL_TZ) == datetime(2026, 12, 2, 8, 0, tzinfo=LOCAL_TZ)
+    assert smtp.messages == []
+    assert _send(datetime(2026, 12, 2, 8, 1, tzinfo=LOCAL_TZ))["sent"] == 1
+
+
+def test_turning_a_kind_off_or_opting_out_stops_what_is_already_due(people, smtp):
+    zh, en = people
+    notices.notify([zh.id, en.id], "promoted", "session:3", "e:1", {"course": "x", "session": "y"})
+    db.session.add(KindSetting(kind="promoted", enabled=False))
+    notices.notify([zh.id], "session_cancelled", "session:4", "cancelled", {"course": "x", "session": "y"})
+    db.session.add(ChannelPreference(user_id=zh.id, channel=Channel.mail, enabled=False))
+    db.session.commit()
+    counts = _send()
+    assert counts["skipped"] == 3 and counts["sent"] == 0 and smtp.messages == []
+    assert db.session.query(Notice).count() == 3  # the in-app inbox still has them
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers["Content-Length"])
+        _Gateway.received.append((self.headers.get("Authorization"), json.loads(self.rfile.read(length))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sms_goes_through_the_http_gateway(people, app, monkeypatch):
+    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Gateway.received = []
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", f"http://127.0.0.1:{server.server_port}/send")
+    monkeypatch.setitem(app.config, "SMS_GATEWAY_TOKEN", "secret-token")
+    try:
+        zh, _en = people
+        zh.email = None
+        notices.notify([zh.id], "session_cancelled", "session:5", "cancelled", {"course": "课程", "session": "一期"})
+        db.session.commit()
+        assert _send()["sent"] == 1
+    finally:
+        server.shutdown()
+    ((auth, payload),) = _Gateway.received
+    assert auth == "Bearer secret-token" and payload["to"] == "13911112222" and "已取消" in payload["text"]
+
+
+def test_the_admin_page_shows_what_is_pending_and_why(client, world, smtp):
+    from tests.factories import login, post
+
+    world.admin.email = "admin@example.org"
+    notices.notify([world.admin.id], "run_submitted", "run:1", "s", {"month": "2026-10", "by": "x"})
+    db.session.commit()
+    smtp.stop()
+    _send()
+    login(client, "t_admin")
+    page = client.get("/admin/notices", query_string={"state": "pending"}).get_data(as_text=True)
+    assert 'id="count-pending">1<' in page and "ConnectionRefusedError" in page
+    post(client, "/admin/notices", {"kind": "run_submitted", "enabled": "0"}, token_from="/admin/notices")
+    assert db.session.get(KindSetting, "run_submitted").enabled is False
