@@ -19,7 +19,6 @@ from app.extensions import db
 from app.reminders import texts
 from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting
 
-QUIET_START, QUIET_END = time(22, 0), time(8, 0)  # Asia/Shanghai, for mail and SMS
 MAX_ATTEMPTS = 10
 
 
@@ -32,15 +31,29 @@ def sms_configured() -> bool:
     return bool(current_app.config.get("SMS_GATEWAY_URL"))
 
 
+def quiet_hours() -> tuple[time, time] | None:
+    """(start, end) in Asia/Shanghai from the QUIET_HOURS setting, e.g. "22:00-08:00"."""
+    text = (current_app.config.get("QUIET_HOURS") or "").strip()
+    if not text:
+        return None
+    start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    return start, end
+
+
 def in_quiet_hours(moment: datetime) -> bool:
+    hours = quiet_hours()
+    if hours is None:
+        return False
+    start, end = hours
     local = moment.astimezone(LOCAL_TZ).time()
-    return local >= QUIET_START or local < QUIET_END
+    return (local >= start or local < end) if start > end else start <= local < end
 
 
 def quiet_hours_end(moment: datetime) -> datetime:
+    _start, end = quiet_hours()
     local = moment.astimezone(LOCAL_TZ)
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, LOCAL_TZ)
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, LOCAL_TZ)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -181,3 +181,40 @@ def test_moving_the_session_puts_a_notice_in_the_workers_inbox(coord, world, app
     assert world.course.title in inbox
     post(worker, "/notices/read")
     assert 'id="unread-count"' not in worker.get("/workers/me").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("track,level", [("knowledge", ""), ("pre_exam", "assistant")])
+def test_bulk_enrolment_by_filter_for_every_kind_of_course(coord, world, track, level):
+    assert (
+        post(
+            coord,
+            "/training/courses",
+            {"track": track, "target_level": level, "title": f"批量{track}", "credit_hours": "8", "threshold": "80"},
+        ).status_code
+        == 302
+    )
+    course = db.session.query(Course).filter_by(title=f"批量{track}").one()
+    response = post(
+        coord,
+        f"/training/courses/{course.id}/sessions/new",
+        _session_form(district_id=str(world.community_a.district_id), capacity="1"),
+    )
+    session_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = coord.get(f"/training/sessions/{session_id}").get_data(as_text=True)
+    form = {
+        "bulk-district": str(world.community_a.district_id),
+        "bulk-post": "",
+        "bulk-street": "",
+        "bulk-community": "",
+    }
+    if level:
+        form["bulk-not_qualified"] = "y"  # the select the page shows for pre-exam training
+    else:
+        assert 'type="hidden" name="bulk-not_qualified"' in page  # what the browser sends for the others
+        form["bulk-not_qualified"] = ""
+    assert post(coord, f"/training/sessions/{session_id}/enrol-bulk", form).status_code == 302
+    states = [e.state for e in db.session.query(Enrolment).filter_by(session_id=session_id)]
+    if level:  # only workers not yet qualified at the target level: 张伟 holds the assistant level
+        assert states == []
+    else:
+        assert states == [EnrolmentState.enrolled]  # 张伟, the one worker in post in that district
