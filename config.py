@@ -74,6 +74,8 @@ class Config:
 
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    # Mail and SMS wait outside these hours (Asia/Shanghai); empty means no quiet hours.
+    QUIET_HOURS = os.environ.get("QUIET_HOURS", "22:00-08:00")
     REMINDER_CLAIM_EXPIRY_SECONDS = int(os.environ.get("REMINDER_CLAIM_EXPIRY_SECONDS", "600"))
 
     SECURITY_HEADERS = True
