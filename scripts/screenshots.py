@@ -82,6 +82,66 @@ def results_csv(demo) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def in_post(app, district_code: str) -> list[tuple[str, str]]:
+    """(name, ID number) of a district's workers in post today, whom "enrol them" picks by district."""
+    import sqlalchemy as sa
+
+    from app.core.timeutil import local_today
+    from app.extensions import db
+    from app.places.models import District
+    from app.workers.models import Worker
+
+    today = local_today()
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Worker.name, Worker.id_number)
+            .join(District, District.id == Worker.district_id)
+            .where(
+                District.code == district_code,
+                Worker.post_start <= today,
+                sa.or_(Worker.post_end.is_(None), Worker.post_end >= today),
+            )
+            .order_by(Worker.id)
+        ).all()
+        db.session.remove()
+    return [tuple(r) for r in rows]
+
+
+def local_at(days: int, hour: int, minute: int = 0):
+    """Beijing time, `days` from today at hour:minute."""
+    from datetime import datetime, timedelta
+
+    from app.core.timeutil import LOCAL_TZ
+
+    day = datetime.now(LOCAL_TZ).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def enrol_district(page, district: str) -> None:
+    """On a session page: enrol everyone in post in a district ("enrol them")."""
+    from playwright.sync_api import expect
+
+    page.select_option("select[name='bulk-district']", label=district)
+    page.click("#enrol-bulk")
+    expect(page.locator(".alert-success, .alert-warning").first).to_be_visible()
+
+
+def mark_roster(page, marks: list[str]) -> None:
+    """On a meeting's roster: mark row i with marks[i] (present, late, absent; "" leaves it)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    styles = {"present": "success", "late": "warning", "absent": "danger"}
+    rows = page.locator("#roster-table tbody tr")
+    for i, value in enumerate(marks[: rows.count()]):
+        if not value:
+            continue
+        button = rows.nth(i).locator(f"button[value={value}]")
+        button.click()
+        expect(button).to_have_class(re.compile(rf"\bbtn-{styles[value]}\b"))
+
+
 COMPUTE_TIMEOUT = 120_000  # the month is computed within the request (eager Celery)
 
 
@@ -110,7 +170,16 @@ def main() -> int:
 
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.browser.live import CHROMIUM_ARGS, chromium_path, sign_in, start
+    from tests.browser.live import (
+        CHROMIUM_ARGS,
+        chromium_path,
+        create_course,
+        create_session,
+        enrol_by_id_number,
+        meeting_now,
+        sign_in,
+        start,
+    )
 
     executable = chromium_path()
     if executable is None:
@@ -224,6 +293,117 @@ def main() -> int:
             page.goto(f"{base}/allowance/me")
             expect(page.locator(".statement")).to_have_count(1)
             shoot(page, "allowance-statement")
+
+            # Training, by the coordinator of 渝中区: a course whose first session is over and
+            # completed (its attendance marked on the rosters), a pre-exam course with a session
+            # under way (a meeting now, more in the next days; full, with a waitlist), and a
+            # second session of the first course open for enrolment.
+            district = "渝中区"
+            coord = new_page()
+            sign_in(coord, base, "coord_yz")
+            policy, prep = "社区工作者政策法规专题", "助理社会工作师考前辅导"
+            create_course(coord, base, policy, "8", description="社区治理、社会救助与养老服务的政策法规解读。")
+            create_course(
+                coord,
+                base,
+                prep,
+                "16",
+                track="pre_exam",
+                target_level="assistant",
+                description="社会工作综合能力与社会工作实务（初级）考前辅导。",
+            )
+            past = create_session(
+                coord,
+                base,
+                policy,
+                "第一期",
+                "渝中区社会工作服务中心 201室",
+                30,
+                district,
+                [(local_at(-8, 9), local_at(-8, 12)), (local_at(-7, 9), local_at(-7, 12))],
+                local_at(-30, 9),
+                local_at(-9, 18),
+            )
+            # One by one: "enrol them" refuses a course without a target level ("the filter is
+            # not valid", its hidden "not yet qualified" choice is missing from the form).
+            in_post_yz = in_post(server.app, "500103")
+            enrol_by_id_number(coord, demo.id_number, demo.name)
+            for name, id_number in [w for w in in_post_yz if w[1] != demo.id_number][:7]:
+                enrol_by_id_number(coord, id_number, name)
+            enrolled = coord.locator("#enrolled-table tbody tr").count()
+            hrefs = [a.get_attribute("href") for a in coord.locator("#meetings li a").all()]
+            for n, href in enumerate(hrefs):
+                coord.goto(f"{base}{href}")
+                # the demo worker first; one absent twice (not completed), one late once
+                marks = ["present"] * enrolled
+                if enrolled > 1:
+                    marks[-1] = "absent"
+                if n == 0 and enrolled > 2:
+                    marks[1] = "late"
+                mark_roster(coord, marks)
+            coord.goto(f"{base}/training/sessions/{past}")
+            coord.once("dialog", lambda dialog: dialog.accept())
+            coord.click("#complete-session")
+            expect(coord.locator("#complete-session")).to_have_count(0)
+
+            now_start, now_end = meeting_now()
+            current = create_session(
+                coord,
+                base,
+                prep,
+                "冬季班",
+                "渝中区社会工作服务中心 3楼报告厅",
+                max(1, len(in_post_yz) - 2),  # two on the waitlist
+                district,
+                [(now_start, now_end), (local_at(2, 14), local_at(2, 17)), (local_at(4, 14), local_at(4, 17))],
+                local_at(-5, 9),
+                local_at(1, 18),
+            )
+            coord.click("#status-open")
+            expect(coord.locator("#status-open")).to_have_count(0)
+            enrol_by_id_number(coord, demo.id_number, demo.name)
+            enrol_district(coord, district)
+            coord.goto(f"{base}/training/sessions/{current}")  # without the notice
+            expect(coord.locator("#waitlist li")).not_to_have_count(0)
+            shoot(coord, "training-session", full_page=True)
+            code = coord.locator(".checkin-code").first.inner_text().strip()
+            roster_url = base + coord.locator("#meetings li a").first.get_attribute("href")
+
+            create_session(  # open for enrolment: the worker's "open for enrolment" lists it
+                coord,
+                base,
+                policy,
+                "第二期",
+                "大坪街道社会工作站",
+                40,
+                district,
+                [(local_at(6, 9), local_at(6, 11, 30)), (local_at(7, 9), local_at(7, 11, 30))],
+                local_at(-1, 9),
+                local_at(5, 18),
+            )
+            coord.click("#status-open")
+            expect(coord.locator("#status-open")).to_have_count(0)
+
+            # The demo worker checks in with the meeting's code; the coordinator marks a few more.
+            page = new_page()
+            sign_in(page, base, demo.id_number)
+            page.goto(f"{base}/training/me")
+            page.fill("#checkin-code-input", code)
+            page.click("#checkin-button")
+            expect(page.locator(".alert-success, .alert-warning").first).to_be_visible()
+            coord.goto(roster_url)
+            mark_roster(coord, ["", "present", "present", "late", "absent"])
+            coord.goto(roster_url)
+            expect(coord.locator("#roster-table tbody tr").first.locator(".btn-success")).to_have_count(1)
+            shoot(coord, "training-roster", full_page=True)
+            coord.goto(f"{base}/training/calendar")
+            expect(coord.locator("#calendar .cal-item")).not_to_have_count(0)
+            shoot(coord, "training-calendar", full_page=True)
+
+            page.goto(f"{base}/training/me")
+            expect(page.locator("#history li")).not_to_have_count(0)
+            expect(page.locator("#open-sessions form")).to_have_count(1)
+            shoot(page, "training-mine", full_page=True)
 
             browser.close()
     finally:
