@@ -203,16 +203,25 @@ def _validate_known(kind: Kind, plan: Plan, table) -> None:
 
 
 def _diff(kind: Kind, plan: Plan) -> None:
-    known = [r for r in plan.rows if r.worker_id]
-    existing = kind.existing(sorted({r.worker_id for r in known}))
-    for r in known:
-        current = existing.get((r.worker_id, r.key))
-        if current is None:
-            plan.inserts.append(r)
-        elif current != r.payload:
-            plan.updates.append(r)
-        else:
-            plan.unchanged += 1
+    by_worker: dict[int, list[Row]] = {}
+    for r in plan.rows:
+        if r.worker_id:
+            by_worker.setdefault(r.worker_id, []).append(r)
+    worker_ids = sorted(by_worker)
+    for i in range(0, len(worker_ids), CHUNK):  # a chunk of workers at a time keeps memory flat
+        chunk = worker_ids[i : i + CHUNK]
+        existing = kind.existing(chunk)
+        for wid in chunk:
+            for r in by_worker[wid]:
+                current = existing.get((r.worker_id, r.key))
+                if current is None:
+                    plan.inserts.append(r)
+                elif current != r.payload:
+                    plan.updates.append(r)
+                else:
+                    plan.unchanged += 1
+    plan.inserts.sort(key=lambda r: r.row)
+    plan.updates.sort(key=lambda r: r.row)
     unknown = [r for r in plan.rows if not r.worker_id]
     queued = {}
     numbers = sorted({r.id_number for r in unknown})
