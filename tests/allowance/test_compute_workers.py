@@ -4,8 +4,6 @@ run ends equal, line for line, to a clean run computed in one process."""
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -126,27 +124,7 @@ def _parts_done(app, run_id):
 
 
 def _start_worker(env, name):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.celery_app",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"{name}-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return services.start_celery_worker(env, name)
 
 
 def _wait(app, run_id, until, timeout=120):
