@@ -60,6 +60,8 @@ class Config:
         "worker_prefetch_multiplier": 1,
         "timezone": "Asia/Shanghai",
         "broker_connection_retry_on_startup": True,
+        # One queue unless told otherwise; test runs on a shared Redis each use their own.
+        "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
     }
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each test run uses its own queue, so two runs on one Redis never take each other's tasks.
+QUEUE = f"tests-{os.getpid()}"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -68,12 +70,13 @@ def drop_postgres_database(name: str) -> None:
     engine.dispose()
 
 
-def start_celery_worker(env: dict, name: str):
+def start_celery_worker(env: dict, name: str, capture: bool = False):
     """A real Celery worker process (solo pool) of this project, for tests that need one."""
     import subprocess
     import sys
     from pathlib import Path
 
+    env = {**env, "CELERY_QUEUE": QUEUE}
     return subprocess.Popen(
         [
             sys.executable,
@@ -92,6 +95,19 @@ def start_celery_worker(env: dict, name: str):
         ],
         cwd=Path(__file__).resolve().parents[1],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
     )
+
+
+def send_task(name: str, args: list | None = None) -> None:
+    """Send a task by name to this run's queue (as the site or beat would)."""
+    from celery import Celery
+
+    Celery(broker=REDIS_URL, set_as_current=False).send_task(name, args=args or [], queue=QUEUE)
+
+
+def purge_queue() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(QUEUE)

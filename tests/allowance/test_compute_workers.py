@@ -93,7 +93,6 @@ def _compute_in_process(app):
 
 
 def _queue(app):
-    from celery import Celery
 
     from app.allowance import services as allowance
     from app.allowance.rules import Month
@@ -104,9 +103,8 @@ def _queue(app):
         db.session.commit()
         run_id = run.id
         db.session.remove()
-    client = Celery(broker=services.REDIS_URL, set_as_current=False)
     for d in districts:
-        client.send_task("allowance.compute_part", args=[run_id, d])
+        services.send_task("allowance.compute_part", [run_id, d])
     return run_id, len(districts)
 
 
@@ -138,9 +136,8 @@ def _wait(app, run_id, until, timeout=120):
 
 
 def _purge_queue():
-    import redis
 
-    redis.Redis.from_url(services.REDIS_URL).delete("celery")
+    services.purge_queue()
 
 
 def test_a_worker_killed_mid_compute_then_a_rerun_equals_a_clean_run(env):
@@ -186,7 +183,7 @@ def test_two_workers_computing_the_same_month_at_once_never_duplicate_a_line(env
         import redis
 
         queue = redis.Redis.from_url(services.REDIS_URL)
-        while queue.llen("celery") and time.monotonic() < deadline:
+        while queue.llen(services.QUEUE) and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1.5)
     finally:

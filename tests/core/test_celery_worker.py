@@ -1,8 +1,6 @@
 """A real Celery worker process on Redis applies a confirmed import (no eager mode, no mocks)."""
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -26,7 +24,6 @@ def worker_db(tmp_path):
 def test_a_real_worker_on_redis_runs_the_import_job(tmp_path, worker_db):
     if not services.redis_available():
         services.missing("Redis")
-    from celery import Celery
     from flask_migrate import upgrade
 
     from app import create_app
@@ -57,30 +54,9 @@ def test_a_real_worker_on_redis_runs_the_import_job(tmp_path, worker_db):
         "INSTANCE_PATH": str(instance),
         "APP_CONFIG": "development",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.celery_app",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = services.start_celery_worker(env, "import", capture=True)
     try:
-        client = Celery(broker=services.REDIS_URL, set_as_current=False)
-        client.send_task("core.apply_import", args=[job_id])
+        services.send_task("core.apply_import", [job_id])
         state = None
         deadline = time.monotonic() + 60
         with app.app_context():

@@ -22,7 +22,6 @@ N = 400
 def setup(tmp_path):
     if not services.redis_available():
         services.missing("Redis")
-    import redis
     from flask_migrate import upgrade
 
     from app import create_app
@@ -44,7 +43,7 @@ def setup(tmp_path):
         notices.notify(users, "run_submitted", "run:1", "submitted:1", {"month": "2026-10", "by": "x"})
         db.session.commit()
         db.session.remove()
-    redis.Redis.from_url(services.REDIS_URL).delete("celery")
+    services.purge_queue()
     smtp = SMTPServer().start()
     env = {
         **os.environ,
@@ -70,12 +69,10 @@ def _worker(env, name):
 
 
 def _tick(count=1):
-    from celery import Celery
 
-    client = Celery(broker=services.REDIS_URL, set_as_current=False)
     for _ in range(count):
-        client.send_task("reminders.send_pending")
-        client.send_task("reminders.scan_due")
+        services.send_task("reminders.send_pending")
+        services.send_task("reminders.scan_due")
 
 
 def _sent(app) -> int:
