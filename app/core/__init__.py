@@ -15,6 +15,11 @@ def init_core(app: Flask) -> None:
 
     db.init_app(app)
     _import_models()
+    from app.core.sqlite import configure_sqlite
+
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -42,7 +47,6 @@ def _import_models() -> None:
     import app.allowance.tasks  # noqa: F401
     import app.core.audit  # noqa: F401
     import app.core.importing  # noqa: F401
-    import app.core.sqlite  # noqa: F401
     import app.core.tasks  # noqa: F401
     import app.exams.importers  # noqa: F401  (registers the exam file kinds)
     import app.exams.models  # noqa: F401

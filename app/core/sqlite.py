@@ -2,20 +2,20 @@
 block the writer, a busy timeout instead of "database is locked", and foreign keys on.
 
 pysqlite also starts transactions lazily and mishandles SAVEPOINT; as SQLAlchemy's docs advise,
-the driver's own transaction handling is turned off and BEGIN is emitted explicitly.
+the driver's own transaction handling is turned off and BEGIN is emitted explicitly. This is
+done for the application's engine only: Celery's embedded broker keeps kombu's own settings.
 """
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
-def _is_sqlite(dbapi_connection) -> bool:
-    return type(dbapi_connection).__module__.startswith("sqlite3")
+def configure_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
 
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    if _is_sqlite(dbapi_connection):
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -23,8 +23,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
         connection.exec_driver_sql("BEGIN")
