@@ -1,8 +1,12 @@
-"""`python -m bench`: run the scenarios, print their tables, write bench-results/registry.json and exams.json.
+"""`python -m bench`: run the scenarios, print their tables, write bench-results/<scenario>.json.
 
-`--only registry` or `--only exams` runs one; by default the registry runs first, then the exams
-scenario on the same database. Alone, the exams scenario reuses the database when it holds
-workers and seeds it first when it does not.
+Scenarios, in the order they run by default: registry, exams, allowance, training, reminders.
+`--only NAME` runs some of them (`--only allowance,training` or `--only allowance --only training`),
+always in that order. The registry drops the database and seeds it, then imports 100,000 more
+workers; the exams scenario reuses the database when it holds workers and seeds it first when it
+does not. The allowance, training and reminders scenarios need the database as `flask seed-demo
+--workers N` leaves it (N = --workers): they reuse it when it holds exactly N workers, and drop
+and seed it otherwise (so after the registry's import they seed it once again).
 
 Exit status 0 when the benchmark ran (even if a target is missed: it is a report), 1 when
 something failed, 2 when PostgreSQL is unreachable.
@@ -19,11 +23,21 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import exams
+from bench import allowance, exams, reminders, training
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
+SCENARIOS = ("registry", "exams", "allowance", "training", "reminders")
+RESULTS = PROJECT / "bench-results"
+
+
+def _scenarios(value: str) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown scenario {', '.join(unknown) or value!r} (choose from {', '.join(SCENARIOS)})")
+    return names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,7 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-vacuum", action="store_true", help="skip VACUUM ANALYZE before the page measures")
     parser.add_argument("--output", default=str(PROJECT / "bench-results" / "registry.json"), help="JSON report")
     parser.add_argument(
-        "--only", choices=("registry", "exams"), default=None, help="run one scenario (default: both, registry first)"
+        "--only",
+        type=_scenarios,
+        action="append",
+        default=None,
+        metavar="NAME[,NAME...]",
+        help=f"run these scenarios only ({', '.join(SCENARIOS)}); repeatable (default: all, in that order)",
     )
     parser.add_argument(
         "--exam-workers",
@@ -47,7 +66,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--exams-output", default=str(PROJECT / "bench-results" / "exams.json"), help="JSON report of the exams"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--month", default=None, help="allowance: the month computed and exported (default: the month before this one)"
+    )
+    parser.add_argument(
+        "--celery-workers", type=int, default=2, help="allowance and reminders: Celery worker processes (default 2)"
+    )
+    parser.add_argument("--roster", type=int, default=500, help="training: workers on the roster (default 500)")
+    parser.add_argument(
+        "--bulk", type=int, default=5000, help="training: workers enrolled at once into a capacity of 3000 (default 5000)"
+    )
+    parser.add_argument("--mails", type=int, default=10_000, help="reminders: mails sent to the SMTP sink (default 10000)")
+    args = parser.parse_args(argv)
+    args.only = [name for name in SCENARIOS if args.only is None or any(name in group for group in args.only)]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,10 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
     with tempfile.TemporaryDirectory(prefix="socialwork-bench-") as tmp:
         try:
-            if args.only in (None, "registry"):
-                run_registry(args, url, command, Path(tmp))
-            if args.only in (None, "exams"):
-                run_exams(args, url, command, Path(tmp))
+            for name in args.only:
+                RUNNERS[name](args, url, command, Path(tmp))
         except PostgresUnreachable as exc:
             print(f"bench: {exc}", file=sys.stderr)
             return 2
@@ -127,6 +157,96 @@ def run_exams(args: argparse.Namespace, url: str, command: str, workdir: Path) -
     )
 
 
+def run_allowance(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    opts = allowance.AllowanceOptions(
+        url=url, workers=args.workers, month=args.month, celery_workers=args.celery_workers, vacuum=not args.no_vacuum
+    )
+    started = datetime.now(UTC)
+    print(f"\nAllowance: benchmarking on {safe_url(url)}, {args.workers:,} workers...", flush=True)
+    results, facts = allowance.run(opts, workdir / "allowance")
+    print_table(results, facts.notes)
+    write_report(
+        str(RESULTS / "allowance.json"),
+        {
+            **_header(command, started, url),
+            "month": facts.month,
+            "runs": facts.runs,
+            "exports": facts.exports,
+            "arrears": facts.arrears,
+            "explain": facts.explain,
+            "environment": _environment(),
+            "notes": facts.notes,
+            "results": _results(results),
+        },
+    )
+
+
+def run_training(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    opts = training.TrainingOptions(
+        url=url,
+        workers=args.workers,
+        roster=args.roster,
+        bulk=args.bulk,
+        runs=args.requests,
+        warmups=args.warmups,
+        vacuum=not args.no_vacuum,
+    )
+    started = datetime.now(UTC)
+    print(f"\nTraining: benchmarking on {safe_url(url)}, a {args.roster}-person roster...", flush=True)
+    results, facts = training.run(opts, workdir / "training")
+    print_table(results, facts.notes)
+    write_report(
+        str(RESULTS / "training.json"),
+        {
+            **_header(command, started, url),
+            "sessions": facts.sessions,
+            "environment": _environment(),
+            "notes": facts.notes,
+            "results": _results(results),
+        },
+    )
+
+
+def run_reminders(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    opts = reminders.ReminderOptions(
+        url=url, workers=args.workers, mails=args.mails, celery_workers=args.celery_workers, vacuum=not args.no_vacuum
+    )
+    started = datetime.now(UTC)
+    print(f"\nReminders: benchmarking on {safe_url(url)}, {args.mails:,} mails...", flush=True)
+    results, facts = reminders.run(opts, workdir / "reminders")
+    print_table(results, facts.notes)
+    write_report(
+        str(RESULTS / "reminders.json"),
+        {
+            **_header(command, started, url),
+            "users": facts.users,
+            "scan": facts.scan,
+            "mail": facts.mail,
+            "environment": _environment(),
+            "notes": facts.notes,
+            "results": _results(results),
+        },
+    )
+
+
+def _header(command: str, started: datetime, url: str) -> dict:
+    return {
+        "command": command,
+        "started_at": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+        "database": safe_url(url),
+    }
+
+
+RUNNERS = {
+    "registry": run_registry,
+    "exams": run_exams,
+    "allowance": run_allowance,
+    "training": run_training,
+    "reminders": run_reminders,
+}
+
+
 def write_report(path: str, report: dict) -> None:
     output = Path(path)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +292,11 @@ def _rounded(value: float | None) -> float | None:
 def _value(r: Result) -> str:
     if r.value is None:
         return "-"
-    digits = 0 if r.unit in ("MiB", "") else 1
+    digits = 0 if r.unit in COUNT_UNITS else 2 if r.unit == "CNY" else 1
     return f"{r.value:,.{digits}f} {r.unit}".strip()
+
+
+COUNT_UNITS = ("MiB", "", "lines", "rows", "notices", "mails", "workers")
 
 
 if __name__ == "__main__":
