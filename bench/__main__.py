@@ -270,7 +270,8 @@ def print_table(results: list[Result], notes: list[str]) -> None:
         if r.note:
             footnotes.append(r.note)
             label += f" [{len(footnotes)}]"
-        target = r.target_label or (f"< {r.target:g} {r.unit}".strip() if r.target is not None else "")
+        sign = "≥" if r.at_least else "<"
+        target = r.target_label or (f"{sign} {r.target:g} {r.unit}".strip() if r.target is not None else "")
         verdict = {True: "pass", False: "FAIL", None: ""}[r.passed]
         rows.append((label, _value(r), target, verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]

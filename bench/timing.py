@@ -18,15 +18,16 @@ class Result:
     measure: str
     value: float | None  # None: not measured (see note)
     unit: str
-    target: float | None = None  # pass when value < target
+    target: float | None = None  # pass when value < target (value >= target with at_least)
     note: str = ""
     target_label: str = ""  # how the target reads, when "< target unit" does not fit
+    at_least: bool = False  # a rate: higher is better
 
     @property
     def passed(self) -> bool | None:
         if self.target is None or self.value is None:
             return None
-        return self.value < self.target
+        return self.value >= self.target if self.at_least else self.value < self.target
 
 
 def percentile(samples: list[float], q: float) -> float:

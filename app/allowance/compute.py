@@ -141,6 +141,7 @@ def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[di
         ):
             holds[(h[0], h[1])] = h[2]
     paid = _paid(run.id, locked, worker_ids)
+    paid_workers = {wid for wid, _month in paid}
     rates = all_rates()
     required = {m.first: registration_required(m) for m in [month, *locked]}
     out = []
@@ -156,6 +157,8 @@ def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[di
                 holds.get((wid, month.first)),
             )
             out.append(_row(run.id, wid, LineKind.allowance, month, line, district_id, line.formula))
+        elif wid not in paid_workers:
+            continue  # nothing held and nothing ever paid: no locked month can owe anything either way
         for p in locked:
             due = rules.compute(
                 p,
