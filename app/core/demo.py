@@ -302,8 +302,11 @@ def seed_exams(rng: random.Random, progress=None) -> None:
         db.session.execute(sa.insert(SeniorReview.__table__), reviews)
     exams.recompute_qualifications(worker_ids)
     # certificates as the ministry numbers them, roughly: a prefix, the year, a serial
-    db.session.execute(sa.update(Qualification).where(Qualification.certificate_no.is_(None)).values(
-        certificate_no=sa.literal("CQ") + sa.cast(Qualification.id + 100000, sa.String)))
+    db.session.execute(
+        sa.update(Qualification)
+        .where(Qualification.certificate_no.is_(None))
+        .values(certificate_no=sa.literal("CQ") + sa.cast(Qualification.id + 100000, sa.String))
+    )
     registrations, ce = [], []
     for q in db.session.execute(sa.select(Qualification.worker_id, Qualification.level, Qualification.obtained_on)):
         if rng.random() < 0.85 or q.worker_id == worker_ids[0]:

@@ -9,6 +9,7 @@ import json
 import secrets
 import urllib.request
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +18,7 @@ from flask_babel import force_locale
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from app.reminders import texts
-from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting
+from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting, Notice
 
 MAX_ATTEMPTS = 10
 
@@ -94,61 +95,77 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
 
 
 def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
-    """Claim and send one batch; returns counts. Commits after every delivery."""
+    """Claim and send one batch; returns counts. Each delivery's outcome is committed at once."""
+    from app.accounts.models import User
+
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
     token, ids = claim_batch(limit, now)
     if not ids:
         return counts
+    # Everything the batch needs, read once as plain rows (nothing to reload after each commit).
+    rows = db.session.execute(
+        sa.select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.address,
+            Delivery.attempts,
+            Notice.kind,
+            Notice.params,
+            Notice.user_id,
+            User.active,
+            User.locale,
+        )
+        .join(Notice, Notice.id == Delivery.notice_id)
+        .join(User, User.id == Notice.user_id)
+        .where(Delivery.id.in_(ids), Delivery.claim == token, Delivery.state == DeliveryState.pending)
+        .order_by(Delivery.id)
+    ).all()
     disabled = set(db.session.scalars(sa.select(KindSetting.kind).where(KindSetting.enabled.is_(False))))
+    opted_out = set(
+        db.session.execute(
+            sa.select(ChannelPreference.user_id, ChannelPreference.channel).where(
+                ChannelPreference.enabled.is_(False), ChannelPreference.user_id.in_({r.user_id for r in rows})
+            )
+        ).all()
+    )
+    db.session.commit()
     mailer = _Mailer()
     try:
-        for delivery_id in ids:
-            delivery = db.session.get(Delivery, delivery_id)
-            if delivery is None or delivery.claim != token or delivery.state != DeliveryState.pending:
-                continue
-            counts[_send_one(delivery, disabled, mailer, now or utcnow())] += 1
+        for row in rows:
+            outcome, values = _send_one(row, disabled, opted_out, mailer, now or utcnow())
+            db.session.execute(
+                sa.update(Delivery).where(Delivery.id == row.id, Delivery.claim == token).values(claim=None, **values)
+            )
             db.session.commit()
+            counts[outcome] += 1
     finally:
         mailer.close()
     return counts
 
 
-def _send_one(delivery: Delivery, disabled: set[str], mailer: "_Mailer", now: datetime) -> str:
-    notice = delivery.notice
-    opted_out = (
-        db.session.scalar(
-            sa.select(ChannelPreference.enabled).where(
-                ChannelPreference.user_id == notice.user_id, ChannelPreference.channel == delivery.channel
-            )
-        )
-        is False
-    )
-    if notice.kind in disabled or opted_out or not notice.user.active:
-        delivery.state, delivery.claim = DeliveryState.skipped, None
-        delivery.last_error = "kind turned off" if notice.kind in disabled else "opted out"
-        return "skipped"
+def _send_one(row, disabled: set[str], opted_out: set, mailer: "_Mailer", now: datetime) -> tuple[str, dict]:
+    """Decide and (maybe) send one delivery; returns the outcome and the columns to record."""
+    if row.kind in disabled or (row.user_id, row.channel) in opted_out or not row.active:
+        reason = "kind turned off" if row.kind in disabled else ("opted out" if row.active else "account inactive")
+        return "skipped", {"state": DeliveryState.skipped, "last_error": reason}
     if in_quiet_hours(now):
-        delivery.next_attempt_at, delivery.claim = quiet_hours_end(now), None
-        return "postponed"
-    delivery.attempts += 1
+        return "postponed", {"next_attempt_at": quiet_hours_end(now)}
+    attempts = row.attempts + 1
+    notice = SimpleNamespace(kind=row.kind, params=row.params)
     try:
-        with force_locale(notice.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        with force_locale(row.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             subject, body = texts.subject(notice), texts.body(notice)
-        if delivery.channel == Channel.mail:
-            mailer.send(delivery, subject, body)
+        if row.channel == Channel.mail:
+            mailer.send(row.id, row.address, subject, body)
         else:
-            send_sms(delivery.address, f"【{subject}】{body}")
+            send_sms(row.address, f"【{subject}】{body}")
     except Exception as exc:  # noqa: BLE001 - any channel failure is retried, and shown to the admin
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        delivery.claim = None
-        if delivery.attempts >= MAX_ATTEMPTS:
-            delivery.state = DeliveryState.failed
-            return "failed"
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
         mailer.reset()
-        return "retry"
-    delivery.state, delivery.sent_at, delivery.claim, delivery.last_error = DeliveryState.sent, now, None, None
-    return "sent"
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if attempts >= MAX_ATTEMPTS:
+            return "failed", {"state": DeliveryState.failed, "attempts": attempts, "last_error": error}
+        return "retry", {"attempts": attempts, "last_error": error, "next_attempt_at": now + backoff(attempts)}
+    return "sent", {"state": DeliveryState.sent, "attempts": attempts, "sent_at": now, "last_error": None}
 
 
 class _Mailer:
@@ -157,7 +174,7 @@ class _Mailer:
     def __init__(self):
         self.connection = None
 
-    def send(self, delivery: Delivery, subject: str, body: str) -> None:
+    def send(self, delivery_id: int, address: str, subject: str, body: str) -> None:
         from flask_mailman import EmailMessage
 
         from app.extensions import mail
@@ -168,9 +185,9 @@ class _Mailer:
         message = EmailMessage(
             subject=subject,
             body=body,
-            to=[delivery.address],
+            to=[address],
             connection=self.connection,
-            headers={"Message-ID": f"<delivery-{delivery.id}@socialwork.local>"},
+            headers={"Message-ID": f"<delivery-{delivery_id}@socialwork.local>"},
         )
         if message.send() != 1:
             raise RuntimeError("the mail server did not take the message")
