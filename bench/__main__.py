@@ -6,7 +6,9 @@ always in that order. The registry drops the database and seeds it, then imports
 workers; the exams scenario reuses the database when it holds workers and seeds it first when it
 does not. The allowance, training and reminders scenarios need the database as `flask seed-demo
 --workers N` leaves it (N = --workers): they reuse it when it holds exactly N workers, and drop
-and seed it otherwise (so after the registry's import they seed it once again).
+and seed it otherwise (so after the registry's import they seed it once again). The allowance and
+reminders scenarios start real Celery worker processes on Redis (redis://127.0.0.1:6379/14, queue
+"bench"); the reminders scenario receives mail with aiosmtpd (requirements-dev.txt).
 
 Exit status 0 when the benchmark ran (even if a target is missed: it is a report), 1 when
 something failed, 2 when PostgreSQL is unreachable.
@@ -36,7 +38,9 @@ def _scenarios(value: str) -> list[str]:
     names = [n.strip() for n in value.split(",") if n.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown scenario {', '.join(unknown) or value!r} (choose from {', '.join(SCENARIOS)})")
+        raise argparse.ArgumentTypeError(
+            f"unknown scenario {', '.join(unknown) or value!r} (choose from {', '.join(SCENARIOS)})"
+        )
     return names
 
 
@@ -74,9 +78,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--roster", type=int, default=500, help="training: workers on the roster (default 500)")
     parser.add_argument(
-        "--bulk", type=int, default=5000, help="training: workers enrolled at once into a capacity of 3000 (default 5000)"
+        "--bulk",
+        type=int,
+        default=5000,
+        help="training: workers enrolled at once into a capacity of 3000 (default 5000)",
     )
-    parser.add_argument("--mails", type=int, default=10_000, help="reminders: mails sent to the SMTP sink (default 10000)")
+    parser.add_argument(
+        "--mails", type=int, default=10_000, help="reminders: mails sent to the SMTP sink (default 10000)"
+    )
     args = parser.parse_args(argv)
     args.only = [name for name in SCENARIOS if args.only is None or any(name in group for group in args.only)]
     return args

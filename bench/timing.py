@@ -3,6 +3,7 @@
 import math
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -56,17 +57,51 @@ class ChildRun:
     output: str
 
 
+# Forks and execs the command, waits for it, writes "seconds maxrss_kib exit_status" to argv[1].
+_LAUNCHER = """
+import os, sys, time
+report, args = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(args[0], args)
+    except OSError as exc:
+        print(f"{args[0]}: {exc}", file=sys.stderr, flush=True)
+    os._exit(127)
+_pid, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as out:
+    out.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_child(args: list[str], env: dict, cwd: str) -> ChildRun:
-    """Run a command to completion; wait4 gives this child's own peak RSS (KiB on Linux)."""
-    with tempfile.TemporaryFile() as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run a command to completion: its wall time, and its own peak RSS from wait4 (KiB on Linux).
+
+    The command is forked from a small launcher, not from this process: on Linux a child's
+    ru_maxrss starts at the RSS of the process it was forked from, so the benchmark's own memory
+    (hundreds of MiB after the in-process measures) would otherwise be counted as the child's."""
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory(prefix="bench-rusage-") as tmp:
+        report = os.path.join(tmp, "rusage")
+        launcher = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, report, *args],
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
         log.seek(0)
         output = log.read().decode("utf-8", errors="replace")
-    return ChildRun(seconds, usage.ru_maxrss / 1024, proc.returncode, output)
+        try:
+            with open(report) as file:
+                seconds, maxrss, returncode = file.read().split()
+        except (OSError, ValueError):
+            raise BenchError(
+                f"could not run {args[0]} (launcher exit status {launcher.returncode}): {output.strip()[-500:]}"
+            ) from None
+    return ChildRun(float(seconds), int(maxrss) / 1024, int(returncode), output)
 
 
 def checked(run: ChildRun, what: str) -> ChildRun:
