@@ -75,6 +75,8 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
+        # PostgreSQL: a second sender skips rows the first is taking instead of colliding on them
+        .with_for_update(skip_locked=True)
     )
     ids = list(db.session.scalars(due))
     if not ids:

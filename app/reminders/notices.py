@@ -91,30 +91,35 @@ def notify_many(items: list[tuple[int, str, str, str, dict]]) -> int:
 
 
 def _add_deliveries(created: list, now) -> None:
+    """One delivery per channel for which the recipient has an address, one INSERT … SELECT each."""
     from app.accounts.models import User
+    from app.core.models import UTCDateTime
     from app.reminders.delivery import sms_configured
     from app.workers.models import Worker
 
-    user_ids = [uid for _nid, uid in created]
-    addresses = {}
-    for i in range(0, len(user_ids), 2000):
-        for uid, email, phone in db.session.execute(
-            sa.select(User.id, User.email, Worker.phone)
-            .outerjoin(Worker, Worker.id == User.worker_id)
-            .where(User.id.in_(user_ids[i : i + 2000]))
-        ):
-            addresses[uid] = (email, phone)
-    rows = []
-    for notice_id, uid in created:
-        email, phone = addresses.get(uid, (None, None))
-        if email:
-            rows.append({"notice_id": notice_id, "channel": Channel.mail.name, "address": email})
-        if phone and sms_configured():
-            rows.append({"notice_id": notice_id, "channel": Channel.sms.name, "address": phone})
-    for row in rows:
-        row.update(state="pending", attempts=0, next_attempt_at=now, created_at=now)
-    for i in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(Delivery.__table__), rows[i : i + 5000])
+    columns = ["notice_id", "channel", "address", "state", "attempts", "next_attempt_at", "created_at"]
+    at = sa.literal(now, type_=UTCDateTime())
+    notice_ids = [nid for nid, _uid in created]
+    for i in range(0, len(notice_ids), 5000):
+        chunk = notice_ids[i : i + 5000]
+        mail = (
+            sa.select(
+                Notice.id, sa.literal(Channel.mail.name), User.email, sa.literal("pending"), sa.literal(0), at, at
+            )
+            .join(User, User.id == Notice.user_id)
+            .where(Notice.id.in_(chunk), User.email.is_not(None), User.email != "")
+        )
+        db.session.execute(sa.insert(Delivery.__table__).from_select(columns, mail))
+        if sms_configured():
+            sms = (
+                sa.select(
+                    Notice.id, sa.literal(Channel.sms.name), Worker.phone, sa.literal("pending"), sa.literal(0), at, at
+                )
+                .join(User, User.id == Notice.user_id)
+                .join(Worker, Worker.id == User.worker_id)
+                .where(Notice.id.in_(chunk), Worker.phone.is_not(None))
+            )
+            db.session.execute(sa.insert(Delivery.__table__).from_select(columns, sms))
 
 
 def unread_count(user_id: int) -> int:
