@@ -24,7 +24,20 @@ def home():
     jobs = db.session.scalars(
         sa.select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(5)
     ).all()
-    return render_template("main/home.html", stats=stats, jobs=jobs)
+    context = {"stats": stats, "jobs": jobs, "sessions": [], "runs": []}
+    if current_user.role in (Role.coordinator, Role.admin):
+        from app.exams import queue
+        from app.exams.queries import expiring_within
+        from app.training.queries import upcoming_sessions
+
+        context["sessions"] = upcoming_sessions(current_user, limit=5)
+        stats["queue"] = queue.pending_count()
+        stats["expiring"] = count_fast(expiring_within(90, today, scoped))
+    if current_user.role in (Role.payroll, Role.admin):
+        from app.allowance.queries import runs
+
+        context["runs"] = runs()[:3]
+    return render_template("main/home.html", **context)
 
 
 @bp.route("/imports/<int:job_id>")

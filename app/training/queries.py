@@ -230,3 +230,23 @@ def completed_hours_by_registration(registration_ids: list[int]) -> dict[int, De
             if start <= when.astimezone(LOCAL_TZ).date() <= end:
                 out[reg_id] = out.get(reg_id, Decimal(0)) + hours
     return out
+
+
+def upcoming_sessions(user, limit: int = 5) -> list[tuple[TrainingSession, datetime]]:
+    """The next sessions in scope that have a meeting still to come, soonest first."""
+    nxt = (
+        sa.select(Meeting.session_id, sa.func.min(Meeting.starts_at).label("starts"))
+        .where(Meeting.starts_at > utcnow())
+        .group_by(Meeting.session_id)
+        .subquery()
+    )
+    ids = scoped_sessions(user).with_only_columns(TrainingSession.id).order_by(None).subquery()
+    return list(
+        db.session.execute(
+            sa.select(TrainingSession, nxt.c.starts)
+            .join(nxt, nxt.c.session_id == TrainingSession.id)
+            .where(TrainingSession.id.in_(sa.select(ids.c.id)), TrainingSession.status != SessionStatus.cancelled)
+            .order_by(nxt.c.starts)
+            .limit(limit)
+        ).tuples()
+    )
