@@ -24,6 +24,7 @@ from app.allowance.models import (
     RunState,
 )
 from app.allowance.rules import Month
+from app.core.bulk import insert_rows
 from app.core.timeutil import utcnow
 from app.exams.models import Qualification, Registration
 from app.extensions import db
@@ -75,8 +76,7 @@ def compute_part(run_id: int, district_id: int | None) -> int:
     worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
     lines = _lines_for(run, month, locked, earliest, worker_ids, district_id)
     db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run_id, _line_filter(district_id)))
-    for i in range(0, len(lines), 5000):
-        db.session.execute(sa.insert(AllowanceLine.__table__), lines[i : i + 5000])
+    insert_rows(AllowanceLine.__table__, lines)
     part.done, part.lines, part.finished_at = True, len(lines), utcnow()
     db.session.flush()
     return len(lines)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app.core import tabular
 from app.core.audit import AuditAction, record
+from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
 from app.core.services import ServiceError
 from app.core.tabular import Column, RowError
@@ -351,8 +352,7 @@ def _write_results(inserts, updates, filename):
                 "updated_at": now,
             }
         )
-    for i in range(0, len(rows), CHUNK):
-        db.session.execute(table.insert(), rows[i : i + CHUNK])
+    insert_rows(table, rows)
     for r in updates:
         year_id, score, passed = values(r)
         db.session.execute(

@@ -201,3 +201,12 @@ def test_the_review_totals_survive_a_line_without_a_level(people):
     may = run_month("2026-05")
     totals = queries.totals_by(sa.select(AllowanceLine).where(AllowanceLine.run_id == may.id), "level")
     assert [(t.label, t.amount) for t in totals] == [("—", Decimal("-200.00"))]
+
+
+def test_lines_keep_awkward_text_exactly(people):
+    w = f.worker(people.comm, start=date(2020, 1, 1))
+    qualify(w, certificate="Z\\1\t2")
+    reason = "核查\t中\\待定\n下月"
+    services.add_hold(w.id, Month.parse("2026-04"), reason)
+    (line,) = lines(run_month("2026-04"), w)
+    assert line.hold_reason == reason and line.certificate_no == "Z\\1\t2" and line.held
