@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.accounts import services as accounts
 from app.core.access import Role
+from app.core.bulk import insert_rows
 from app.core.identity import make_id_number
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -107,7 +108,7 @@ def seed_places(rng: random.Random) -> None:
                         "updated_at": now,
                     }
                 )
-            db.session.execute(sa.insert(Community.__table__), rows)
+            insert_rows(Community.__table__, rows)
     db.session.flush()
 
 
@@ -152,7 +153,7 @@ def seed_workers(rng: random.Random, count: int, progress=None) -> None:
                 }
             )
             plans.append((number, home, i))
-        db.session.execute(sa.insert(Worker.__table__), workers)
+        insert_rows(Worker.__table__, workers)
         ids = dict(
             db.session.execute(
                 sa.select(Worker.id_number, Worker.id).where(Worker.id_number.in_([w["id_number"] for w in workers]))
@@ -161,7 +162,7 @@ def seed_workers(rng: random.Random, count: int, progress=None) -> None:
         periods = []
         for number, home, i in plans:
             periods.extend(_career(rng, ids[number], home, communities, today, first=(i == 0), now=now))
-        db.session.execute(sa.insert(PostPeriod.__table__), periods)
+        insert_rows(PostPeriod.__table__, periods)
         if progress:
             progress(len(workers))
     db.session.flush()
@@ -295,11 +296,11 @@ def seed_exams(rng: random.Random, progress=None) -> None:
                 }
             )
     for i in range(0, len(results), 5000):
-        db.session.execute(sa.insert(ExamResult.__table__), results[i : i + 5000])
+        insert_rows(ExamResult.__table__, results[i : i + 5000])
         if progress:
             progress(0)
     if reviews:
-        db.session.execute(sa.insert(SeniorReview.__table__), reviews)
+        insert_rows(SeniorReview.__table__, reviews)
     exams.recompute_qualifications(worker_ids)
     # certificates as the ministry numbers them, roughly: a prefix, the year, a serial
     db.session.execute(
@@ -334,7 +335,7 @@ def seed_exams(rng: random.Random, progress=None) -> None:
                     }
                 )
     for i in range(0, len(registrations), 5000):
-        db.session.execute(sa.insert(Registration.__table__), registrations[i : i + 5000])
+        insert_rows(Registration.__table__, registrations[i : i + 5000])
     for i in range(0, len(ce), 5000):
-        db.session.execute(sa.insert(CERecord.__table__), ce[i : i + 5000])
+        insert_rows(CERecord.__table__, ce[i : i + 5000])
     db.session.flush()

@@ -247,8 +247,8 @@ def apply_import(kind: Kind, plan: Plan, filename: str) -> dict:
     kind.write(plan.inserts, plan.updates, filename)
     now = utcnow()
     if plan.queue_new:
-        db.session.execute(
-            ReviewItem.__table__.insert(),
+        insert_rows(
+            ReviewItem.__table__,
             [
                 {
                     "kind": kind.name,
@@ -397,8 +397,8 @@ def _write_reviews(inserts, updates, filename):
     now = utcnow()
     table = SeniorReview.__table__
     if inserts:
-        db.session.execute(
-            table.insert(),
+        insert_rows(
+            table,
             [
                 {
                     "worker_id": r.worker_id,
@@ -466,8 +466,8 @@ def _write_qualifications(inserts, updates, filename):
     now = utcnow()
     table = Qualification.__table__
     if inserts:
-        db.session.execute(
-            table.insert(),
+        insert_rows(
+            table,
             [
                 {
                     "worker_id": r.worker_id,
@@ -533,8 +533,8 @@ def _write_registrations(inserts, updates, filename):
     now = utcnow()
     table = Registration.__table__
     if inserts:
-        db.session.execute(
-            table.insert(),
+        insert_rows(
+            table,
             [
                 {
                     "worker_id": r.worker_id,
@@ -601,8 +601,8 @@ def _write_ce(inserts, updates, filename):
     table = CERecord.__table__
     proof = f"import: {filename}"[:200]
     if inserts:
-        db.session.execute(
-            table.insert(),
+        insert_rows(
+            table,
             [
                 {
                     "worker_id": r.worker_id,

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core.audit import AuditAction, record
+from app.core.bulk import insert_rows
 from app.core.services import ServiceError
 from app.core.timeutil import utcnow
 from app.exams import engine
@@ -209,8 +210,7 @@ def recompute_qualifications(worker_ids: list[int]) -> dict:
             for level, current in have.items():
                 if level not in found and current.source == QualificationSource.computed.name:
                     deletes.append(current.id)
-        if inserts:
-            db.session.execute(table.insert(), inserts)
+        insert_rows(table, inserts)
         if updates:
             db.session.execute(
                 table.update()

@@ -15,36 +15,7 @@ from app.reminders.models import Channel, Delivery, Notice
 
 def notify(user_ids: list[int], kind: str, target: str, occurrence: str, params: dict) -> int:
     """Create the notice (and its deliveries) for each user who does not have it yet."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return 0
-    have = set(
-        db.session.scalars(
-            sa.select(Notice.user_id).where(
-                Notice.user_id.in_(ids), Notice.kind == kind, Notice.target == target, Notice.occurrence == occurrence
-            )
-        )
-    )
-    new = [uid for uid in ids if uid not in have]
-    if not new:
-        return 0
-    now = utcnow()
-    created = db.session.execute(
-        sa.insert(Notice.__table__).returning(Notice.__table__.c.id, Notice.__table__.c.user_id),
-        [
-            {
-                "user_id": uid,
-                "kind": kind,
-                "target": target,
-                "occurrence": occurrence,
-                "params": params,
-                "created_at": now,
-            }
-            for uid in new
-        ],
-    ).all()
-    _add_deliveries(created, now)
-    return len(created)
+    return notify_many([(uid, kind, target, occurrence, params) for uid in sorted(set(user_ids))])
 
 
 def notify_many(items: list[tuple[int, str, str, str, dict]]) -> int:
@@ -68,7 +39,11 @@ def notify_many(items: list[tuple[int, str, str, str, dict]]) -> int:
                     )
                 ).all()
             )
-            fresh = [(uid, target, params) for uid, target, params in chunk if (uid, target) not in have]
+            fresh = []
+            for uid, target, params in chunk:
+                if (uid, target) not in have:  # also drops a repeat within the same batch
+                    have.add((uid, target))
+                    fresh.append((uid, target, params))
             if not fresh:
                 continue
             created = db.session.execute(

@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core.bulk import insert_rows
 from app.core.services import ServiceError
 from app.core.timeutil import to_local, utcnow
 from app.exams.levels import Level
@@ -291,8 +292,7 @@ def bulk_enrol(session: TrainingSession, worker_ids: list[int]) -> tuple[int, in
                     "updated_at": now,
                 }
             )
-    for i in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(Enrolment.__table__), rows[i : i + 5000])
+    insert_rows(Enrolment.__table__, rows)
     return seated, waiting, len(worker_ids) - seated - waiting
 
 

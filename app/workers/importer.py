@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app.core import tabular
 from app.core.audit import AuditAction, record
+from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, normalize_mobile, parse_id_number
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
@@ -301,11 +302,7 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
         raise ValueError("a plan with errors is never applied")
     now = utcnow()
     worker_table, period_table = Worker.__table__, PostPeriod.__table__
-    for i in range(0, len(plan.new_workers), CHUNK):
-        db.session.execute(
-            worker_table.insert(),
-            [{**w, "created_at": now, "updated_at": now} for w in plan.new_workers[i : i + CHUNK]],
-        )
+    insert_rows(worker_table, [{**w, "created_at": now, "updated_at": now} for w in plan.new_workers])
     if plan.changed_workers:
         db.session.execute(
             worker_table.update()
@@ -333,8 +330,7 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
         }
         for p in plan.new_periods
     ]
-    for i in range(0, len(new_periods), CHUNK):
-        db.session.execute(period_table.insert(), new_periods[i : i + CHUNK])
+    insert_rows(period_table, new_periods)
     if plan.changed_periods:
         db.session.execute(
             period_table.update()
