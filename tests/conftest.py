@@ -10,6 +10,7 @@ from flask import g, request_started
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import services
+from tests.clock import Clock, start_shifted_clock
 
 _TMP = tempfile.mkdtemp(prefix="socialwork-tests-")
 os.environ.setdefault("INSTANCE_PATH", _TMP)
@@ -109,6 +110,9 @@ def client(app):
 
 
 def pytest_configure(config):
+    shifted = start_shifted_clock()
+    if shifted is not None:
+        config._shifted_clock = shifted
     config.addinivalue_line("markers", "no_db_transaction: the test manages its own database")
     config.addinivalue_line("markers", "browser: drives a real chromium")
 
@@ -172,3 +176,19 @@ def world(app):
     w.enrolment = training.enrol(w.session, w.worker_a.id)
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def clock():
+    """Move the clock for this test: `clock.move_to(datetime(...))`; put back afterwards."""
+    c = Clock()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def today():
+    """Today in Beijing on the suite's clock; build dates relative to it."""
+    from app.core.timeutil import local_today
+
+    return local_today()

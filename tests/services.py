@@ -81,6 +81,7 @@ def start_celery_worker(env: dict, name: str, capture: bool = False):
         [
             sys.executable,
             "-m",
+            "tests.clocked",  # the worker lives on the suite's clock (tests/clock.py)
             "celery",
             "-A",
             "worker.celery_app",

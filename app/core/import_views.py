@@ -10,8 +10,9 @@ from app.core.tabular import FileRejected
 from app.extensions import db
 
 
-def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cls, confirm_url: str | None = None):
-    """GET shows the upload form; POST reads the file, checks every row and shows the preview."""
+def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cls, confirm_url: str):
+    """GET shows the upload form; POST reads the file, checks every row and shows the preview,
+    whose confirm button posts to confirm_url."""
     kind = importing.KINDS[kind_name]
     form, confirm, plan, token = form_cls(), None, None, None
     if form.validate_on_submit():
@@ -28,7 +29,14 @@ def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cl
                 token = importing.stage_upload(kind_name, filename, data, current_user.id)
                 confirm = confirm_cls(token=token)
     return render_template(
-        "imports/upload.html", title=title, columns=columns, form=form, plan=plan, confirm=confirm, kind=kind_name
+        "imports/upload.html",
+        title=title,
+        columns=columns,
+        form=form,
+        plan=plan,
+        confirm=confirm,
+        confirm_url=confirm_url,
+        kind=kind_name,
     )
 
 

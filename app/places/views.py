@@ -106,7 +106,12 @@ def community_edit(district_id: int | None = None, community_id: int | None = No
 @roles_required(Role.admin)
 def places_import():
     return import_views.upload_and_preview(
-        "places", _("Import places"), services.PLACES_COLUMNS, UploadForm, ConfirmImportForm
+        "places",
+        _("Import places"),
+        services.PLACES_COLUMNS,
+        UploadForm,
+        ConfirmImportForm,
+        confirm_url=url_for("places.places_import_confirm"),
     )
 
 

@@ -239,7 +239,14 @@ def period_delete(worker_id: int, period_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def posts_import():
-    return import_views.upload_and_preview("posts", _("Import posts"), POSTS_COLUMNS, UploadForm, ConfirmImportForm)
+    return import_views.upload_and_preview(
+        "posts",
+        _("Import posts"),
+        POSTS_COLUMNS,
+        UploadForm,
+        ConfirmImportForm,
+        confirm_url=url_for("workers.posts_import_confirm"),
+    )
 
 
 @bp.route("/import/confirm", methods=["POST"])

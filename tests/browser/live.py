@@ -190,8 +190,8 @@ def sign_in(page, base_url: str, login: str, password: str | None = None) -> Non
 
 def database_url(name: str, tmp_dir: Path) -> str:
     """A fresh PostgreSQL database when reachable, else a SQLite file in tmp_dir."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    url = services.postgres_database(f"{name}_{worker}" if worker else name)
+    # One database per process, so parallel runs never drop each other's.
+    url = services.postgres_database(f"{name}_{os.getpid()}")
     if url:
         return url
     if services.services_required():

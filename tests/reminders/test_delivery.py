@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -15,7 +15,12 @@ from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryS
 from tests import factories as f
 from tests.reminders.smtp import SMTPServer
 
-DAYTIME = datetime(2026, 12, 1, 10, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(autouse=True)
+def daytime(clock, today):
+    """10:00 Beijing time today, on a clock that ticks: outside quiet hours."""
+    return clock.move_to(datetime.combine(today, time(10, 0), tzinfo=LOCAL_TZ), tick=True)
 
 
 @pytest.fixture
@@ -43,8 +48,8 @@ def people(app_ctx):
     return zh, en
 
 
-def _send(now=DAYTIME):
-    return delivery.send_batch(now=now.astimezone(LOCAL_TZ))
+def _send(now=None):
+    return delivery.send_batch(now=now.astimezone(LOCAL_TZ) if now else None)
 
 
 def test_a_notice_is_created_once_with_one_delivery_per_channel(people):
@@ -70,7 +75,7 @@ def test_mail_goes_out_once_in_the_recipients_language(people, smtp):
     assert len({m["message_id"] for m in smtp.messages}) == 2
 
 
-def test_smtp_down_retries_with_backoff_shows_pending_then_sends_once(people, smtp):
+def test_smtp_down_retries_with_backoff_shows_pending_then_sends_once(people, smtp, daytime):
     zh, _en = people
     notices.notify([zh.id], "session_cancelled", "session:8", "cancelled", {"course": "x", "session": "y"})
     db.session.commit()
@@ -78,23 +83,24 @@ def test_smtp_down_retries_with_backoff_shows_pending_then_sends_once(people, sm
     assert _send()["retry"] == 1
     row = db.session.query(Delivery).one()
     assert row.state == DeliveryState.pending and row.attempts == 1 and row.last_error
-    assert row.next_attempt_at > DAYTIME
+    assert row.next_attempt_at > daytime
     assert _send()["sent"] == 0  # not due yet: backing off
     smtp.start()
-    assert _send(DAYTIME + timedelta(minutes=5))["sent"] == 1
+    assert _send(daytime + timedelta(minutes=5))["sent"] == 1
     assert len(smtp.messages) == 1 and db.session.get(Delivery, row.id).state == DeliveryState.sent
 
 
-def test_quiet_hours_hold_mail_until_eight(people, smtp):
+def test_quiet_hours_hold_mail_until_eight(people, smtp, today):
     zh, _en = people
     notices.notify([zh.id], "session_cancelled", "session:9", "cancelled", {"course": "x", "session": "y"})
     db.session.commit()
-    night = datetime(2026, 12, 1, 23, 30, tzinfo=LOCAL_TZ)
+    night = datetime.combine(today, time(23, 30), tzinfo=LOCAL_TZ)
+    morning = datetime.combine(today + timedelta(days=1), time(8, 0), tzinfo=LOCAL_TZ)
     assert _send(night)["postponed"] == 1
     row = db.session.query(Delivery).one()
-    assert row.next_attempt_at.astimezone(LOCAL_TZ) == datetime(2026, 12, 2, 8, 0, tzinfo=LOCAL_TZ)
+    assert row.next_attempt_at.astimezone(LOCAL_TZ) == morning
     assert smtp.messages == []
-    assert _send(datetime(2026, 12, 2, 8, 1, tzinfo=LOCAL_TZ))["sent"] == 1
+    assert _send(morning + timedelta(minutes=1))["sent"] == 1
 
 
 def test_turning_a_kind_off_or_opting_out_stops_what_is_already_due(people, smtp):
