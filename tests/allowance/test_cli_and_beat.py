@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,8 +18,11 @@ def runner(app):
 
 
 @pytest.fixture
-def registered(world):
-    add_registration(world.worker_a.id, Level.assistant, date(2025, 1, 10))
+def registered(world, today):
+    # registered from 2025 (the September 2026 runs below) to beyond last month, whatever today is
+    first = add_registration(world.worker_a.id, Level.assistant, date(2025, 1, 10))
+    if first.expires_on < today:
+        add_registration(world.worker_a.id, Level.assistant, first.expires_on + timedelta(days=1), today)
     db.session.commit()
     return world
 

@@ -119,11 +119,14 @@ def test_completion_awards_hours_by_the_threshold_and_they_count_as_ce(workers):
     assert s.status == SessionStatus.completed
     db.session.add(
         Qualification(
-            worker_id=keen.id, level=Level.assistant, obtained_on=date(2024, 1, 1), source=QualificationSource.imported
+            worker_id=keen.id,
+            level=Level.assistant,
+            obtained_on=now.date() - timedelta(days=700),
+            source=QualificationSource.imported,
         )
     )
     db.session.flush()
-    reg = add_registration(keen.id, Level.assistant, date(2025, 1, 1))
+    reg = add_registration(keen.id, Level.assistant, now.date() - timedelta(days=365))  # covers the meetings
     (ledger,) = exam_queries.ce_ledgers(keen.id, [reg])
     assert ledger.from_training == Decimal("16.0")
     with pytest.raises(ServiceError):
