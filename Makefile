@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format bench translations extract-messages install install-dev clean-db migrate-check
+.PHONY: run test test-clock lint format bench translations extract-messages install install-dev clean-db migrate-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite again on other days (browser tests aside): the last minutes of a February and a
+# leap day. TEST_CLOCK moves the clock of the tests and of the workers they start (tests/clock.py).
+CLOCK_DAYS ?= 2031-02-28T23:50 2032-02-29
+test-clock: install-dev
+	@for day in $(CLOCK_DAYS); do \
+	  echo "== the suite on $$day"; \
+	  TEST_CLOCK=$$day $(BIN)/pytest -q -n 2 --ignore=tests/browser $(PYTEST_ARGS) || exit 1; \
+	done
 
 lint: install-dev
 	$(BIN)/ruff check .

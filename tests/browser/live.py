@@ -335,3 +335,32 @@ def enrol_by_id_number(page, id_number: str, name: str) -> None:
     page.fill("input[name='one-id_number']", id_number)
     page.click("#enrol-one")
     expect(page.locator(".alert-success").filter(has_text=name)).to_be_visible()
+
+
+# ---- a live server whose jobs run on a real Celery worker process over Redis ----
+
+
+def real_worker_overrides() -> dict:
+    """Config for a live server that queues its jobs on Redis (this run's queue), not eagerly."""
+    from config import Config
+
+    return {
+        "CELERY": {
+            **Config.CELERY,
+            "broker_url": services.REDIS_URL,
+            "result_backend": services.REDIS_URL,
+            "task_default_queue": services.QUEUE,
+        }
+    }
+
+
+def start_worker_for(server: LiveServer, tmp_dir: Path):
+    """A real Celery worker process on the live server's database and upload folder."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": server.database_url,
+        "REDIS_URL": services.REDIS_URL,
+        "INSTANCE_PATH": str(tmp_dir),  # the staged uploads are in tmp_dir/uploads
+        "APP_CONFIG": "development",
+    }
+    return services.start_celery_worker(env, "e2e")

@@ -158,5 +158,7 @@ def test_the_admin_page_shows_what_is_pending_and_why(client, world, smtp):
     login(client, "t_admin")
     page = client.get("/admin/notices", query_string={"state": "pending"}).get_data(as_text=True)
     assert 'id="count-pending">1<' in page and "ConnectionRefusedError" in page
+    # "To" is the recipient and "Why" the failure here, not an end date or a formula
+    assert "<th>收件人</th>" in page and "<th>原因</th>" in page and "结束日期" not in page
     post(client, "/admin/notices", {"kind": "run_submitted", "enabled": "0"}, token_from="/admin/notices")
     assert db.session.get(KindSetting, "run_submitted").enabled is False
