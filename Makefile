@@ -30,14 +30,17 @@ extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
+# PORT=8000 make run serves elsewhere; a port already taken is skipped for the next free one.
+PORT ?= 5000
 run: install
 	@mkdir -p instance
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
-	@echo ""
-	@echo "  The site:  http://127.0.0.1:5000   (Ctrl-C stops the site, the worker and beat)"
-	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@$(BIN)/flask db upgrade
+	@$(BIN)/flask seed-demo
+	@port=$$($(BIN)/python scripts/free_port.py $(PORT)); \
+	echo ""; \
+	echo "  The site:  http://127.0.0.1:$$port   (Ctrl-C stops the site, the worker and beat)"; \
+	echo ""; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -p $$port
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -36,9 +36,10 @@ def test_upload_preview_confirm_and_see_the_job_done(coord, world):
     assert db.session.query(Worker).filter_by(id_number=number).count() == 0  # the preview writes nothing
 
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
-    confirm = coord.post(
-        "/workers/import/confirm", data={"csrf_token": csrf_token(coord, "/workers/import"), "token": token}
-    )
+    # the confirm button posts where the page says, and that is the confirm URL (not the upload page)
+    action = re.search(r'<form method="post" action="([^"]*)">\s*<input id="csrf_token"', html).group(1)
+    assert action == "/workers/import/confirm"
+    confirm = coord.post(action, data={"csrf_token": csrf_token(coord, "/workers/import"), "token": token})
     assert confirm.status_code == 302
     job = db.session.query(ImportJob).one()
     assert job.state == JobState.done and job.counts["new_workers"] == 1
