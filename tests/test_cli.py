@@ -82,6 +82,8 @@ def test_a_missing_file_exits_non_zero(runner, app_ctx):
 def test_seed_demo_loads_realistic_data_and_accounts(runner, app_ctx):
     result = runner.invoke(args=["seed-demo", "--workers", "40"])
     assert result.exit_code == 0, result.output
+    # what `make run` prints: the summary and the accounts, no stray progress-bar line
+    assert result.output.splitlines()[0] == "Demo data loaded: 40 workers."
     assert db.session.query(Worker).count() == 40
     assert {u.username for u in db.session.query(User)} >= {
         "admin",

@@ -1,4 +1,5 @@
 import random
+import sys
 
 import click
 import sqlalchemy as sa
@@ -20,8 +21,11 @@ def seed_demo_command(count):
     else:
         rng = random.Random(2026)
         demo.seed_places(rng)
-        with click.progressbar(length=count, label="workers") as bar:
-            demo.seed_workers(rng, count, progress=bar.update)
+        if sys.stdout.isatty():
+            with click.progressbar(length=count, label="workers") as bar:
+                demo.seed_workers(rng, count, progress=bar.update)
+        else:  # a bar that cannot redraw leaves a stray line in logs and in `make run`
+            demo.seed_workers(rng, count)
         demo.seed_exams(rng)
         click.echo(f"Demo data loaded: {count} workers.")
     accounts = demo.seed_accounts()
