@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-clock lint format bench translations extract-messages install install-dev clean-db migrate-check
+.PHONY: run test test-clock screenshots lint format bench translations extract-messages install install-dev clean-db migrate-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The documentation's pictures: the main pages, then every browser journey at 1366 and 390 px.
+screenshots: install-dev
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -p no:logging tests/browser
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
