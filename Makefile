@@ -15,6 +15,11 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
+# honcho alone of the dev tools: `make run` needs it, production does not (pinned in requirements-dev.txt).
+$(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q "$$(grep '^honcho==' requirements-dev.txt)"
+	touch $@
+
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
@@ -32,7 +37,7 @@ extract-messages: $(VENV)/.runtime
 
 # PORT=8000 make run serves elsewhere; a port already taken is skipped for the next free one.
 PORT ?= 5000
-run: install
+run: install $(VENV)/.honcho
 	@mkdir -p instance
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask seed-demo

@@ -83,6 +83,10 @@ class Config:
     SECURITY_HEADERS = True
     PAGE_SIZE = 50
 
+    @staticmethod
+    def refuse_unsafe(config: dict) -> None:
+        """Raise when the app must not start with this configuration (see ProductionConfig)."""
+
 
 class DevelopmentConfig(Config):
     """`make run`: the embedded default on a laptop."""
@@ -109,6 +113,23 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+    @staticmethod
+    def refuse_unsafe(config: dict) -> None:
+        """Production never falls back to the embedded default: no made-up secret, no SQLite,
+        no broker in a local file that other hosts cannot reach."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                f"APP_CONFIG=production needs {', '.join(missing)} in the environment"
+                " (README, Environment variables); refusing to start."
+            )
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise RuntimeError(
+                "APP_CONFIG=production refuses SQLite: set DATABASE_URL to a PostgreSQL database"
+                " (postgresql://user:password@host:5432/name); refusing to start."
+            )
+
 
 
 CONFIGS = {

@@ -12,6 +12,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    CONFIGS[config_name].refuse_unsafe(app.config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment")
     os.makedirs(app.instance_path, exist_ok=True)

@@ -10,7 +10,11 @@ def test_security_headers_on_every_page(client):
 
 def test_production_cookies_are_secure_and_a_secret_is_required(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
-    app = create_app("production", SECRET_KEY="from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/socialwork")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    app = create_app(
+        "production", SECRET_KEY="from-the-environment", SQLALCHEMY_DATABASE_URI="postgresql://db.internal/socialwork"
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"]
 

@@ -1,0 +1,51 @@
+"""gunicorn's settings: `gunicorn -c gunicorn.conf.py wsgi:app` (the Procfile's `web` line).
+
+Every number can be changed from the environment without editing this file (README,
+"Environment variables"). gthread: each process serves several requests at once on threads,
+which suits pages that mostly wait on PostgreSQL.
+"""
+
+import os
+
+import gunicorn.http.wsgi
+
+from config import Config
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+_cpus = os.cpu_count() or 1
+
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"
+worker_class = "gthread"
+# Python runs one thread at a time per process: a process per core uses the CPUs, and the
+# threads cover the time a request waits on the database.
+workers = _int("WEB_CONCURRENCY", max(2, _cpus))
+threads = _int("WEB_THREADS", 4)
+# A request still running after this is killed with its worker (exports of a whole city fit).
+timeout = _int("WEB_TIMEOUT", 120)
+# On SIGTERM / SIGHUP (reload) a worker finishes the requests it has before it stops.
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("WEB_KEEPALIVE", 5)
+# A worker is replaced after about this many requests; the jitter keeps them from all
+# restarting at once.
+max_requests = _int("WEB_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 200)
+# The application writes one JSON line per request (app/core/logs.py); gunicorn's own access
+# log would repeat it, in another format and with the query string (which may hold an ID number).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The addresses whose X-Forwarded-Proto gunicorn itself believes; the app's ProxyFix
+# (TRUSTED_PROXIES) is what reads X-Forwarded-For for the client's address.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# No control socket: gunicornc is not used (signals reload and stop), and its default path in
+# $HOME would be shared by every gunicorn of the user on the machine.
+control_socket_disable = True
+
+# gunicorn drops the application's Server header (it counts it as its own) and writes
+# `Server: gunicorn`: have it write the site's name instead, as the app does under Werkzeug.
+gunicorn.http.wsgi.SERVER = getattr(Config, "SERVER_HEADER", "socialwork")
