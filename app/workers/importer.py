@@ -20,7 +20,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.places.models import Community
 from app.workers.models import POST_ALIASES, PostPeriod, Worker
-from app.workers.services import find_overlap, refresh_current_posts
+from app.workers.services import find_overlap, out_of_reach_message, refresh_current_posts
 
 POSTS_COLUMNS = [
     Column("id_number", "身份证号"),
@@ -93,6 +93,7 @@ def plan_posts_import(filename: str, data: bytes, allowed_districts: set[int] | 
     rows = _parse_rows(table, communities, allowed_districts, plan.errors)
     rows = _check_within_file(rows, table, plan.errors)
     existing_workers, existing_periods = _load_existing({r.id_number for r in rows})
+    rows = _check_reach(rows, existing_workers, allowed_districts, table, plan.errors)
     _check_overlaps(rows, existing_workers, existing_periods, table, plan.errors)
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)
@@ -202,7 +203,7 @@ def _load_existing(id_numbers: set[str]):
     ids = sorted(id_numbers)
     for i in range(0, len(ids), CHUNK):
         for w in db.session.execute(
-            sa.select(Worker.id_number, Worker.id, Worker.name, Worker.phone).where(
+            sa.select(Worker.id_number, Worker.id, Worker.name, Worker.phone, Worker.district_id).where(
                 Worker.id_number.in_(ids[i : i + CHUNK])
             )
         ):
@@ -222,6 +223,22 @@ def _load_existing(id_numbers: set[str]):
         ):
             periods[p.worker_id].append(p)
     return workers, periods
+
+
+def _check_reach(rows: list[PostRow], existing_workers, allowed: set[int] | None, table, errors) -> list[PostRow]:
+    """A row about a registered worker outside the user's districts is refused, and the answer
+    says no more than that: nothing of the worker's name, dates or district (issue #10).
+    Returns the rows that may go on to be checked against the worker's record."""
+    if allowed is None:
+        return rows
+    kept = []
+    for r in rows:
+        worker = existing_workers.get(r.id_number)
+        if worker is not None and worker.district_id not in allowed:
+            errors.append(RowError(r.row, table.label("id_number"), out_of_reach_message()))
+        else:
+            kept.append(r)
+    return kept
 
 
 def _check_overlaps(rows, existing_workers, existing_periods, table, errors) -> None:

@@ -25,8 +25,7 @@ def create_worker(
     id_number: str, name: str, phone: str | None, first_post: PostData, allowed_districts: set[int] | None = None
 ) -> Worker:
     identity = _identity(id_number)
-    if db.session.scalar(sa.select(Worker.id).where(Worker.id_number == identity.number)):
-        raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
+    _check_unique(identity.number, None, allowed_districts)
     worker = Worker(
         id_number=identity.number,
         name=_name(name),
@@ -40,11 +39,11 @@ def create_worker(
     return worker
 
 
-def update_worker(worker: Worker, id_number: str, name: str, phone: str | None) -> Worker:
+def update_worker(
+    worker: Worker, id_number: str, name: str, phone: str | None, allowed_districts: set[int] | None = None
+) -> Worker:
     identity = _identity(id_number)
-    clash = db.session.scalar(sa.select(Worker.id).where(Worker.id_number == identity.number, Worker.id != worker.id))
-    if clash:
-        raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
+    _check_unique(identity.number, worker.id, allowed_districts)
     worker.id_number = identity.number
     worker.birth_date, worker.sex = identity.birth_date, identity.sex
     worker.name = _name(name)
@@ -156,6 +155,24 @@ def _check_period(worker: Worker, data: PostData, own_id: int | None, allowed: s
                 ),
                 "start_date",
             )
+
+
+def _check_unique(id_number: str, own_id: int | None, allowed: set[int] | None) -> None:
+    """One person, one record. Whether a number is taken outside the user's districts is not theirs
+    to learn beyond the refusal itself, so that answer names no one and nothing (issue #10)."""
+    holder = db.session.execute(
+        sa.select(Worker.id, Worker.district_id).where(Worker.id_number == id_number, Worker.id != (own_id or 0))
+    ).first()
+    if holder is None:
+        return
+    if allowed is not None and holder.district_id not in allowed:
+        raise ServiceError(out_of_reach_message(), "id_number")
+    raise ServiceError(_("A worker with this ID number is already registered."), "id_number")
+
+
+def out_of_reach_message() -> str:
+    """The one answer about a person whose record the user cannot reach."""
+    return _("This person cannot be recorded from your districts; please ask the city-wide coordinator.")
 
 
 def _lock(worker: Worker) -> None:

@@ -162,7 +162,9 @@ def worker_edit(worker_id: int):
     form = WorkerForm(obj=worker)
     if form.validate_on_submit():
         try:
-            services.update_worker(worker, form.id_number.data, form.name.data, form.phone.data)
+            services.update_worker(
+                worker, form.id_number.data, form.name.data, form.phone.data, district_scope(current_user)
+            )
         except ServiceError as exc:
             db.session.rollback()
             worker = queries.get_worker_or_404(current_user, worker_id)
