@@ -161,6 +161,7 @@ def world(app):
         key="2024:A1",
         payload={"year": 2024, "subject": "A1", "score": "70.0"},
         filename="r.csv",
+        imported_by=w.coord_a.id,
     )
     db.session.add(w.queue_item)
     from app.allowance import services as allowance

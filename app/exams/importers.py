@@ -1,6 +1,10 @@
 """The five exam files (DOMAIN.md): results, senior reviews, historical qualifications,
 registrations and CE records. Each is all or nothing; rows of people not in the registry go
 to the review queue instead of creating workers; re-importing a file changes nothing.
+
+A row about a worker outside the importer's districts is planned exactly as a row about an
+unknown ID number (to the importer's review queue), so a file can neither change such a worker
+nor tell the importer that they exist (issue #10).
 """
 
 from collections.abc import Callable
@@ -60,6 +64,7 @@ class Plan:
     queue_new: list[Row] = field(default_factory=list)
     queue_changed: list[Row] = field(default_factory=list)
     queue_unchanged: int = 0
+    importer_id: int | None = None  # whose review queue the unknown rows go to
 
     @property
     def ok(self) -> bool:
@@ -76,7 +81,7 @@ class Plan:
             (_("Records that change"), len(self.updates)),
             (_("Rows already up to date"), self.unchanged + self.queue_unchanged),
             (
-                _("Rows of people not in the registry (to the review queue)"),
+                _("Rows of people not among your workers (to the review queue)"),
                 len(self.queue_new) + len(self.queue_changed),
             ),
         ]
@@ -108,9 +113,15 @@ def _cell(column: str, fn, *args, **kwargs):
 # ---- planning and applying, shared by every kind ----
 
 
-def plan_import(kind: Kind, filename: str, data: bytes, allowed_districts: set[int] | None = None) -> Plan:
+def plan_import(
+    kind: Kind,
+    filename: str,
+    data: bytes,
+    allowed_districts: set[int] | None = None,
+    importer_id: int | None = None,
+) -> Plan:
     table = tabular.read_table(filename, data, kind.columns)
-    plan = Plan(kind=kind.name)
+    plan = Plan(kind=kind.name, importer_id=importer_id)
     context = kind.context()
     seen: dict[tuple, int] = {}
     for number, raw in table.rows:
@@ -142,7 +153,7 @@ def plan_import(kind: Kind, filename: str, data: bytes, allowed_districts: set[i
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)
         return plan
-    _resolve_workers(plan.rows, allowed_districts, plan.errors, table)
+    _resolve_workers(plan.rows, allowed_districts)
     _validate_known(kind, plan, table)
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)
@@ -151,8 +162,9 @@ def plan_import(kind: Kind, filename: str, data: bytes, allowed_districts: set[i
     return plan
 
 
-def _resolve_workers(rows: list[Row], allowed: set[int] | None, errors: list, table) -> None:
-    """Find each row's worker; a district coordinator may not write to workers outside scope."""
+def _resolve_workers(rows: list[Row], allowed: set[int] | None) -> None:
+    """Find each row's worker among those the importer may write to; any other row stays
+    unresolved, like a row of someone not in the registry."""
     numbers = sorted({r.id_number for r in rows})
     found = {}
     for i in range(0, len(numbers), CHUNK):
@@ -164,11 +176,8 @@ def _resolve_workers(rows: list[Row], allowed: set[int] | None, errors: list, ta
             found[w.id_number] = w
     for r in rows:
         worker = found.get(r.id_number)
-        if worker is None:
-            continue
-        if allowed is not None and worker.district_id not in allowed:
-            errors.append(RowError(r.row, table.label("id_number"), _("the worker is outside your districts")))
-        r.worker_id = worker.id
+        if worker is not None and (allowed is None or worker.district_id in allowed):
+            r.worker_id = worker.id
 
 
 def _validate_known(kind: Kind, plan: Plan, table) -> None:
@@ -228,7 +237,11 @@ def _diff(kind: Kind, plan: Plan) -> None:
     numbers = sorted({r.id_number for r in unknown})
     for i in range(0, len(numbers), CHUNK):
         for item in db.session.scalars(
-            sa.select(ReviewItem).where(ReviewItem.kind == kind.name, ReviewItem.id_number.in_(numbers[i : i + CHUNK]))
+            sa.select(ReviewItem).where(
+                ReviewItem.kind == kind.name,
+                ReviewItem.id_number.in_(numbers[i : i + CHUNK]),
+                _imported_by(plan.importer_id),
+            )
         ):
             queued[(item.id_number, item.key)] = item
     for r in unknown:
@@ -239,6 +252,10 @@ def _diff(kind: Kind, plan: Plan) -> None:
             plan.queue_changed.append(r)
         else:
             plan.queue_unchanged += 1
+
+
+def _imported_by(importer_id: int | None):
+    return ReviewItem.imported_by.is_(None) if importer_id is None else ReviewItem.imported_by == importer_id
 
 
 def apply_import(kind: Kind, plan: Plan, filename: str) -> dict:
@@ -257,6 +274,7 @@ def apply_import(kind: Kind, plan: Plan, filename: str) -> dict:
                     "key": r.key,
                     "payload": r.payload,
                     "filename": filename[:255],
+                    "imported_by": plan.importer_id,
                     "state": ReviewState.pending.name,
                     "created_at": now,
                     "updated_at": now,
@@ -267,7 +285,12 @@ def apply_import(kind: Kind, plan: Plan, filename: str) -> dict:
     for r in plan.queue_changed:
         db.session.execute(
             sa.update(ReviewItem)
-            .where(ReviewItem.kind == kind.name, ReviewItem.id_number == r.id_number, ReviewItem.key == r.key)
+            .where(
+                ReviewItem.kind == kind.name,
+                ReviewItem.id_number == r.id_number,
+                ReviewItem.key == r.key,
+                _imported_by(plan.importer_id),
+            )
             .values(payload=r.payload, name=r.name, filename=filename[:255], updated_at=now)
         )
     counts = {
@@ -707,7 +730,9 @@ def _register() -> None:
         register_import(
             ImportKind(
                 name=f"exam_{name}",
-                plan=lambda filename, data, user, kind=kind: plan_import(kind, filename, data, district_scope(user)),
+                plan=lambda filename, data, user, kind=kind: plan_import(
+                    kind, filename, data, district_scope(user), user.id
+                ),
                 apply=lambda plan, filename, kind=kind: apply_import(kind, plan, filename),
                 done_endpoint="exams.overview",
             )

@@ -163,11 +163,12 @@ class ReviewState(str, enum.Enum):
 
 
 class ReviewItem(TimestampMixin, db.Model):
-    """An imported row whose ID number is not in the registry: it waits for a coordinator to
-    match it to a worker or discard it. It never creates a worker."""
+    """An imported row whose ID number is not among the importer's workers (not in the registry,
+    or outside the importer's districts): it waits for a coordinator to match it to a worker or
+    discard it. It never creates a worker. Each importer's rows are their own (issue #10)."""
 
     __tablename__ = "review_item"
-    __table_args__ = (sa.UniqueConstraint("kind", "id_number", "key"),)
+    __table_args__ = (sa.UniqueConstraint("kind", "id_number", "key", "imported_by"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(24), nullable=False)
@@ -176,6 +177,9 @@ class ReviewItem(TimestampMixin, db.Model):
     key: Mapped[str] = mapped_column(sa.String(80), nullable=False)  # the row's key within its kind
     payload: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
     filename: Mapped[str] = mapped_column(sa.String(255), nullable=False, default="")
+    # Whose file it came from: the queue shows a district coordinator only rows of importers
+    # within their districts. None (the command line, older rows): city-wide users only.
+    imported_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     state: Mapped[ReviewState] = mapped_column(
         sa.Enum(ReviewState, native_enum=False, length=16), nullable=False, default=ReviewState.pending, index=True
     )

@@ -1,9 +1,16 @@
-"""The review queue: imported rows of people not in the registry wait here to be matched to
-a worker or discarded. Nothing here ever creates a worker."""
+"""The review queue: imported rows of people not among the importer's workers wait here to be
+matched to a worker or discarded. Nothing here ever creates a worker.
+
+Who sees a row (issue #10): a city-wide user or an admin sees every row; a district coordinator
+sees the rows they imported themselves and those imported by district users whose districts all
+lie within theirs. Rows of the command line or of city-wide importers are for city-wide users."""
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 
+from app.accounts.models import User, user_district
+from app.core.access import Role, district_scope
 from app.core.audit import AuditAction, current_actor_id, record
 from app.core.services import ServiceError
 from app.core.timeutil import utcnow
@@ -12,16 +19,37 @@ from app.exams.models import ReviewItem, ReviewState
 from app.extensions import db
 
 
-def pending_items(limit: int = 500) -> list[ReviewItem]:
+def visible_items(user) -> sa.Select:
+    """Queue rows this user may see and resolve."""
+    query = sa.select(ReviewItem)
+    scope = district_scope(user)
+    if scope is None:
+        return query
+    outside = sa.exists().where(user_district.c.user_id == User.id, user_district.c.district_id.not_in(scope or [0]))
+    inside = sa.exists().where(user_district.c.user_id == User.id)
+    within = sa.select(User.id).where(User.role != Role.admin, ~User.city_wide, inside, ~outside)
+    return query.where(sa.or_(ReviewItem.imported_by == user.id, ReviewItem.imported_by.in_(within)))
+
+
+def get_item_or_404(user, item_id: int) -> ReviewItem:
+    """A row outside the user's queue answers 404, as if it did not exist."""
+    item = db.session.scalar(visible_items(user).where(ReviewItem.id == item_id))
+    if item is None:
+        abort(404)
+    return item
+
+
+def pending_items(user, limit: int = 500) -> list[ReviewItem]:
     return list(
         db.session.scalars(
-            sa.select(ReviewItem).where(ReviewItem.state == ReviewState.pending).order_by(ReviewItem.id).limit(limit)
+            visible_items(user).where(ReviewItem.state == ReviewState.pending).order_by(ReviewItem.id).limit(limit)
         )
     )
 
 
-def pending_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count(ReviewItem.id)).where(ReviewItem.state == ReviewState.pending))
+def pending_count(user) -> int:
+    pending = visible_items(user).where(ReviewItem.state == ReviewState.pending)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(pending.subquery()))
 
 
 def match(item: ReviewItem, worker) -> ReviewItem:

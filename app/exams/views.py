@@ -23,7 +23,7 @@ from app.exams.forms import (
     ReviewForm,
 )
 from app.exams.levels import SUBJECTS, Level
-from app.exams.models import ExamResult, ExamYear, Qualification, ReviewItem
+from app.exams.models import ExamResult, ExamYear, Qualification
 from app.extensions import db
 from app.places.forms import ConfirmImportForm, UploadForm
 from app.workers.models import Worker
@@ -51,7 +51,7 @@ def overview():
         by_district=reports.pass_rates(scope, "district"),
         at_risk=reports.ce_at_risk(scope, today, limit=50),
         expiring=db.session.execute(queries.expiring_within(90, today, scope).limit(200)).all(),
-        queue_count=queue.pending_count(),
+        queue_count=queue.pending_count(current_user),
         subjects=SUBJECTS,
         today=today,
         can_edit=current_user.role in EDITORS,
@@ -265,10 +265,10 @@ def review_queue():
     }
     return render_template(
         "exams/queue.html",
-        items=queue.pending_items(),
+        items=queue.pending_items(current_user),
         match_form=MatchForm(),
         action_form=ActionForm(),
-        count=queue.pending_count(),
+        count=queue.pending_count(current_user),
         kind_labels=kind_labels,
     )
 
@@ -276,7 +276,7 @@ def review_queue():
 @bp.route("/queue/<int:item_id>/match", methods=["POST"])
 @roles_required(*EDITORS)
 def queue_match(item_id: int):
-    item = db.get_or_404(ReviewItem, item_id)
+    item = queue.get_item_or_404(current_user, item_id)
     form = MatchForm()
     if not form.validate_on_submit():
         abort(400)
@@ -303,7 +303,7 @@ def queue_match(item_id: int):
 @bp.route("/queue/<int:item_id>/discard", methods=["POST"])
 @roles_required(*EDITORS)
 def queue_discard(item_id: int):
-    item = db.get_or_404(ReviewItem, item_id)
+    item = queue.get_item_or_404(current_user, item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -31,7 +31,7 @@ def home():
         from app.training.queries import upcoming_sessions
 
         context["sessions"] = upcoming_sessions(current_user, limit=5)
-        stats["queue"] = queue.pending_count()
+        stats["queue"] = queue.pending_count(current_user)
         stats["expiring"] = count_fast(expiring_within(90, today, scoped))
     if current_user.role in (Role.payroll, Role.admin):
         from app.allowance.queries import runs

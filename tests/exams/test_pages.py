@@ -71,13 +71,21 @@ def test_results_import_page_queues_strangers_and_the_queue_matches_them(coord, 
 
 
 def test_a_district_coordinator_cannot_import_results_of_workers_outside_scope(coord, world):
+    """The row goes to the coordinator's review queue, as a row of an unknown ID number would."""
     content = f"身份证号,考试年度,科目,成绩\n{world.worker_b.id_number},2024,I1,61\n".encode()
     html = coord.post(
         "/exams/import/results",
         data={"csrf_token": csrf_token(coord, "/exams/import/results"), "file": (io.BytesIO(content), "r.csv")},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    assert 'id="import-errors"' in html
+    assert 'id="import-errors"' not in html and 'id="confirm-import"' in html
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
+    coord.post(
+        "/exams/import/results/confirm",
+        data={"csrf_token": csrf_token(coord, "/exams/import/results"), "token": token},
+    )
+    assert db.session.query(ExamResult).filter_by(worker_id=world.worker_b.id).count() == 0
+    assert db.session.query(ReviewItem).filter_by(id_number=world.worker_b.id_number).one().worker_id is None
 
 
 def test_the_overview_shows_pass_rates_within_scope(coord, world):
