@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import csrf_token, login
+from tests.factories import csrf_token, id_number, login, post
 
 ROLES = ("admin", "coord_a", "coord_city", "payroll_a", "payroll_city", "worker_user")
 STAFF = {"admin", "coord_a", "coord_city", "payroll_a", "payroll_city"}
@@ -214,3 +214,223 @@ def test_a_coordinator_cannot_export_workers_of_another_district(client, world):
     text = content.decode("utf-8-sig")
     assert world.worker_a.id_number in text
     assert world.worker_b.id_number not in text
+
+
+# ---- the data dimension (issue #10): on data spanning two districts, a district user sees and
+# changes exactly their districts' workers, in every list, detail, export, queue and import ----
+
+EXAM_FILES = {
+    "results": ("身份证号,姓名,考试年度,科目,成绩", "{id},{name},2024,I1,61"),
+    "reviews": ("身份证号,评审日期,评审结果", "{id},2025-03-01,通过"),
+    "qualifications": ("身份证号,等级,证书编号,取得日期", "{id},intermediate,C-{n},2020-01-01"),
+    "registrations": ("身份证号,等级,登记日期", "{id},assistant,2025-01-10"),
+    "ce": ("身份证号,日期,学时,内容", "{id},2024-05-01,8,外部培训"),
+}
+
+
+@pytest.fixture
+def spanning(world, today):
+    """Both workers hold results, a qualification and a registration expiring within 90 days."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from app.exams import services as exams
+    from app.exams.levels import Level
+    from app.exams.models import Qualification
+    from app.extensions import db
+
+    exams.enter_result(world.worker_b.id, world.exam_year, "A1", Decimal("71"))
+    world.result_b = exams.enter_result(world.worker_b.id, world.exam_year, "A2", Decimal("71"))
+    world.qualification_b = db.session.query(Qualification).filter_by(worker_id=world.worker_b.id).one()
+    for w in (world.worker_a, world.worker_b):
+        exams.add_registration(w.id, Level.assistant, date(2024, 12, 20), today + timedelta(days=30))
+    db.session.commit()
+    return world
+
+
+def _record(worker):
+    """Everything a write could change about a worker, to compare before and after."""
+    from app.exams.models import CERecord, ExamResult, Qualification, Registration, SeniorReview
+    from app.extensions import db
+    from app.workers.models import PostPeriod, Worker
+
+    db.session.expire_all()
+    w = db.session.get(Worker, worker.id)
+    periods = db.session.query(PostPeriod).filter_by(worker_id=w.id).order_by(PostPeriod.start_date)
+    counts = [db.session.query(m).filter_by(worker_id=w.id).count() for m in (ExamResult, SeniorReview, CERecord)]
+    quals = sorted(
+        (q.level.value, q.certificate_no, q.obtained_on)
+        for q in db.session.query(Qualification).filter_by(worker_id=w.id)
+    )
+    regs = sorted(
+        (r.level.value, r.registered_on, r.expires_on) for r in db.session.query(Registration).filter_by(worker_id=w.id)
+    )
+    return (
+        w.id_number,
+        w.name,
+        w.phone,
+        w.district_id,
+        [(p.community_id, p.post_type, p.start_date, p.end_date) for p in periods],
+        counts,
+        quals,
+        regs,
+    )
+
+
+@pytest.mark.parametrize("who", ("coord_a", "payroll_a"))
+def test_a_district_user_reads_exactly_their_districts_workers(who, client, spanning):
+    w = spanning
+    login(client, getattr(w, who).username)
+    pages = {
+        "list": client.get("/workers/"),
+        "list searched by the other's ID number": client.get(f"/workers/?q={w.worker_b.id_number}"),
+        "list filtered by the other district": client.get(f"/workers/?district={w.community_b.district_id}"),
+        "export": client.get("/workers/export.csv"),
+        "export filtered by the other district": client.get(
+            f"/workers/export.csv?district={w.community_b.district_id}"
+        ),
+        "exam overview": client.get("/exams/"),
+        "home": client.get("/"),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        text = response.get_data().decode("utf-8-sig", errors="replace")
+        for trace in ("李娜", w.worker_b.masked_id, "13800000002"):
+            assert trace not in text, f"{name} shows {trace}"
+        if "ID number" not in name:  # a search echoes what the user typed
+            assert w.worker_b.id_number not in text, name
+    for name in ("list", "export", "exam overview"):
+        assert "张伟" in pages[name].get_data().decode("utf-8-sig"), name
+    assert client.get(f"/workers/{w.worker_a.id}").status_code == 200
+    assert client.get(f"/workers/{w.worker_b.id}").status_code == 404
+
+
+def _worker_write_urls(w, worker, period, result, qualification):
+    """(method, url, data) of every write on one worker's record, with data that would succeed."""
+    post_data = {"community_id": str(w.community_a.id), "post_type": "head", "start_date": "2026-06-01", "end_date": ""}
+    return [
+        ("POST", f"/workers/{worker.id}/edit", {"id_number": worker.id_number, "name": "改名", "phone": "13912345678"}),
+        (
+            "POST",
+            f"/workers/{worker.id}/periods/{period.id}",
+            {**post_data, "start_date": "2020-01-01", "end_date": "2026-05-31"},
+        ),
+        (
+            "POST",
+            f"/workers/{worker.id}/periods/new",
+            {**post_data, "start_date": "2010-01-01", "end_date": "2010-12-31"},
+        ),
+        ("POST", f"/workers/{worker.id}/periods/{period.id}/delete", {}),
+        (
+            "POST",
+            f"/exams/workers/{worker.id}/results/new",
+            {"exam_year": str(w.exam_year.id), "subject": "I1", "score": "61"},
+        ),
+        ("POST", f"/exams/workers/{worker.id}/reviews/new", {"review_date": "2025-03-01", "result": "pass"}),
+        ("POST", f"/exams/qualifications/{qualification.id}", {"certificate_no": "X-1"}),
+        (
+            "POST",
+            f"/exams/workers/{worker.id}/registrations/new",
+            {"level": "assistant", "registered_on": "2025-02-01", "expires_on": ""},
+        ),
+        (
+            "POST",
+            f"/exams/workers/{worker.id}/ce/new",
+            {"date": "2024-05-01", "hours": "8", "description": "外部培训", "proof": "Z-1"},
+        ),
+        ("POST", f"/exams/results/{result.id}/delete", {}),  # last: it takes the qualification away
+    ]
+
+
+def test_a_district_coordinator_changes_exactly_their_districts_workers(client, spanning):
+    from app.exams.models import ExamResult
+    from app.extensions import db
+
+    w = spanning
+    login(client, w.coord_a.username)
+    before_b, before_a = _record(w.worker_b), _record(w.worker_a)
+    for _method, url, data in _worker_write_urls(w, w.worker_b, w.worker_b.periods[0], w.result_b, w.qualification_b):
+        assert post(client, url, data).status_code == 404, url
+        assert client.get(url).status_code in (404, 405), url
+    assert _record(w.worker_b) == before_b
+    result_a = db.session.query(ExamResult).filter_by(worker_id=w.worker_a.id, subject="A2").one()
+    for _method, url, data in _worker_write_urls(w, w.worker_a, w.worker_a.periods[0], result_a, w.qualification):
+        if url.endswith("/delete") and "/periods/" in url:
+            continue  # the last period of a worker is kept; deleting is checked elsewhere
+        assert post(client, url, data).status_code == 302, url
+    assert _record(w.worker_a) != before_a
+
+
+def _upload(client, url: str, content: bytes):
+    import io
+    import re
+
+    page = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "file": (io.BytesIO(content), "f.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', page)
+    if token:
+        assert (
+            client.post(
+                url + "/confirm", data={"csrf_token": csrf_token(client, url), "token": token.group(1)}
+            ).status_code
+            == 302
+        )
+    return page
+
+
+def test_a_district_coordinators_imports_change_exactly_their_districts_workers(client, spanning):
+    from app.exams.models import ReviewItem
+    from app.extensions import db
+
+    w = spanning
+    login(client, w.coord_a.username)
+    before_b, before_a = _record(w.worker_b), _record(w.worker_a)
+    header = "身份证号,姓名,手机号,社区代码,岗位,到岗日期,离岗日期"
+    row = "{id},{name},{phone},{code},专职工作人员,2020-01-01,"
+    both = [
+        row.format(id=x.id_number, name=x.name, phone="13977776666", code=w.community_a.code)
+        for x in (w.worker_a, w.worker_b)
+    ]
+    page = _upload(client, "/workers/import", "\n".join([header, *both]).encode())
+    assert 'id="import-errors"' in page and "2020-01-01" not in page
+    assert _record(w.worker_b) == before_b and _record(w.worker_a) == before_a  # all or nothing
+    _upload(client, "/workers/import", "\n".join([header, both[0]]).encode())
+    assert _record(w.worker_a)[2] == "13977776666"
+
+    for n, (kind, (head, line)) in enumerate(EXAM_FILES.items()):
+        rows = [line.format(id=x.id_number, name=x.name, n=n) for x in (w.worker_a, w.worker_b)]
+        page = _upload(client, f"/exams/import/{kind}", "\n".join([head, *rows]).encode())
+        assert 'id="import-errors"' not in page, kind
+        assert db.session.query(ReviewItem).filter_by(kind=kind, id_number=w.worker_b.id_number).count() == 1, kind
+    assert _record(w.worker_b) == before_b
+    after_a = _record(w.worker_a)
+    assert after_a[5] != before_a[5] and after_a[6] != before_a[6] and after_a[7] != before_a[7]
+
+
+def test_a_district_coordinator_sees_and_resolves_exactly_their_queue(app, client, spanning):
+    from app.exams.models import ReviewItem
+    from app.extensions import db
+
+    w = spanning
+    head, line = EXAM_FILES["results"]
+    city = app.test_client()
+    login(city, w.coord_city.username)
+    _upload(city, "/exams/import/results", f"{head}\n{line.format(id='11010519491231002X', name='全市行')}".encode())
+    login(client, w.coord_a.username)
+    _upload(client, "/exams/import/results", f"{head}\n{line.format(id=id_number('500104'), name='本区行')}".encode())
+    theirs = db.session.query(ReviewItem).filter_by(name="全市行").one()
+    mine = db.session.query(ReviewItem).filter_by(name="本区行").one()
+    page = client.get("/exams/queue").get_data(as_text=True)
+    assert "本区行" in page and "全市行" not in page
+    assert post(client, f"/exams/queue/{theirs.id}/discard").status_code == 404
+    assert post(client, f"/exams/queue/{theirs.id}/match", {"id_number": w.worker_a.id_number}).status_code == 404
+    assert post(client, f"/exams/queue/{mine.id}/match", {"id_number": w.worker_b.id_number}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ReviewItem, mine.id).worker_id is None  # the other district's worker is out of reach
+    assert post(client, f"/exams/queue/{mine.id}/match", {"id_number": w.worker_a.id_number}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ReviewItem, mine.id).worker_id == w.worker_a.id
+    assert db.session.get(ReviewItem, theirs.id).state.value == "pending"
