@@ -3,6 +3,8 @@
 from celery import Celery, Task
 from flask import Flask
 
+from app.core.sqlite import celery_options
+
 
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
@@ -12,6 +14,7 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.update(celery_options(app.config["CELERY"]))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

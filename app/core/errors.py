@@ -1,8 +1,19 @@
-"""Error pages in the user's language; nothing a user types or uploads ends in a 500."""
+"""Error pages in the user's language; nothing a user types or uploads ends in a 500.
 
-from flask import Flask, render_template, request
+A 500 page never touches the database: it may be the database that failed (locked, gone), and
+an error page that fails in turn leaves the person with a bare English "Internal Server Error".
+So it is a standalone template rendered without the context processors (the navigation, the
+signed-in user, the unread-notice count all query the database), in the language the session
+chose, else Chinese. Other error pages show the full layout, and fall back to the standalone
+page when the layout cannot be drawn.
+"""
+
+from flask import Flask, current_app, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -20,9 +31,37 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = titles.get(error.code, lambda: error.description)()
-        if error.code == 400 and "CSRF" in (error.description or ""):
-            message = _("The form has expired. Please go back, reload the page and try again.")
+        def message():
+            text = titles.get(error.code, lambda: error.description)()
+            if error.code == 400 and "CSRF" in (error.description or ""):
+                text = _("The form has expired. Please go back, reload the page and try again.")
+            return text
+
+        try:
+            if request.accept_mimetypes.best == "application/json":
+                return {"error": message()}, error.code
+            return render_template("error.html", code=error.code, message=message()), error.code
+        except Exception:  # the layout needs the database (the signed-in user, the navigation)
+            current_app.logger.exception("error page %s drawn without the layout", error.code)
+            return standalone_error(error.code, message)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        return standalone_error(500, lambda: _("Something went wrong on our side. Please try again in a moment."))
+
+
+def standalone_error(code: int, message):
+    """An error page that needs no database: `message` is called once the language is set."""
+    try:
+        db.session.rollback()  # let go of a failed transaction (and of any lock it holds)
+    except Exception:
+        current_app.logger.warning("rollback failed while drawing an error page", exc_info=True)
+    languages = current_app.config["LANGUAGES"]
+    locale = session.get("locale")
+    locale = locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        text = message()
         if request.accept_mimetypes.best == "application/json":
-            return {"error": message}, error.code
-        return render_template("error.html", code=error.code, message=message), error.code
+            return {"error": text}, code
+        template = current_app.jinja_env.get_template("error_standalone.html")
+        return template.render(code=code, message=text, current_locale=locale), code
