@@ -131,7 +131,6 @@ class ProductionConfig(Config):
             )
 
 
-
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
