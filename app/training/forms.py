@@ -3,7 +3,15 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.timeutil import LOCAL_TZ
@@ -70,14 +78,22 @@ class EnrolForm(FlaskForm):
     id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
 
 
+def _optional_id(value):
+    return int(value) if value not in (None, "") else None
+
+
 class BulkEnrolForm(FlaskForm):
-    district = SelectField(_l("District"), coerce=lambda v: int(v) if v else None, choices=[])
-    street = StringField(_l("Street / township"), validators=[Optional(), Length(max=64)])
-    community = StringField(_l("Community code"), validators=[Optional(), Length(max=20)])
+    """The filter of "enrol everyone who matches"; choices are the user's districts, streets and
+    communities (set by the view). Sent once to preview the count, then with confirm=1."""
+
+    district = SelectField(_l("District"), coerce=_optional_id, choices=[])
+    street = SelectField(_l("Street / township"), coerce=_optional_id, choices=[])
+    community = SelectField(_l("Community"), coerce=_optional_id, choices=[])
     post = SelectField(_l("Post"), choices=[])
     not_qualified = SelectField(
         _l("Only workers not yet qualified at the target level"), choices=[("", _l("No")), ("y", _l("Yes"))]
     )
+    confirm = HiddenField()
 
 
 class CheckinForm(FlaskForm):

@@ -44,6 +44,8 @@ class Course(Audited, TimestampMixin, db.Model):
     credit_hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
     # share of meetings attended (present or late) needed to complete; 0.8 by default
     completion_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), nullable=False, default=Decimal("0.8"))
+    # who created it: a district coordinator edits only the courses they created (queries.course_editable)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     sessions = relationship("TrainingSession", back_populates="course", order_by="TrainingSession.id")
 

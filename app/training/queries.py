@@ -1,4 +1,11 @@
-"""Reads for training, scoped: sessions in a coordinator's districts, a worker's own training."""
+"""Reads for training, scoped: sessions in a coordinator's districts, a worker's own training.
+
+Two scopes apply to a session. Who may see it: staff see city-wide sessions and those of their
+districts. Who is shown on it: a district coordinator sees only the participants who work in
+their districts (names, mobiles, attendance) and only totals for the others, on every session,
+city-wide ones included. Managing a session (editing, enrolling, marking, completing, its codes
+and QR) belongs to its district's coordinators, and city-wide sessions to city-wide staff.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,9 +16,22 @@ from flask import abort
 from sqlalchemy.orm import aliased
 
 from app.core.access import Role, district_scope
-from app.core.timeutil import LOCAL_TZ, utcnow
+from app.core.timeutil import LOCAL_TZ, local_today, utcnow
+from app.exams.models import Qualification
 from app.extensions import db
-from app.training.models import Attendance, Enrolment, EnrolmentState, Mark, Meeting, SessionStatus, TrainingSession
+from app.training import rules
+from app.training.models import (
+    Attendance,
+    Course,
+    Enrolment,
+    EnrolmentState,
+    Mark,
+    Meeting,
+    SessionStatus,
+    TrainingSession,
+)
+from app.workers.models import PostType, Worker
+from app.workers.queries import scoped_workers
 
 
 def scoped_sessions(user) -> sa.Select:
@@ -19,8 +39,6 @@ def scoped_sessions(user) -> sa.Select:
     those of the district they work in."""
     query = sa.select(TrainingSession)
     if user.role == Role.worker:
-        from app.workers.models import Worker
-
         district = db.session.scalar(sa.select(Worker.district_id).where(Worker.id == (user.worker_id or 0)))
         return query.where(sa.or_(TrainingSession.district_id.is_(None), TrainingSession.district_id == district))
     scope = district_scope(user)
@@ -37,6 +55,21 @@ def editable(user, session: TrainingSession) -> bool:
         return False
     scope = district_scope(user)
     return scope is None or (session.district_id is not None and session.district_id in scope)
+
+
+def course_editable(user, course: Course) -> bool:
+    """City-wide staff edit every course; a district coordinator only the courses they created."""
+    if user.role not in (Role.coordinator, Role.admin):
+        return False
+    return district_scope(user) is None or (course.created_by_id is not None and course.created_by_id == user.id)
+
+
+def _participants(user, query: sa.Select, worker_id) -> sa.Select:
+    """Keep the rows of participants the user may see: those working in the user's districts."""
+    scope = district_scope(user)
+    if scope is None:
+        return query
+    return query.where(worker_id.in_(sa.select(Worker.id).where(Worker.district_id.in_(scope or [0]))))
 
 
 def get_session_or_404(user, session_id: int) -> TrainingSession:
@@ -80,27 +113,106 @@ def seats(session_id: int) -> Seats:
     return Seats(int(enrolled or 0), int(waitlisted or 0))
 
 
-def roster(session_id: int, state: EnrolmentState = EnrolmentState.enrolled) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .where(Enrolment.session_id == session_id, Enrolment.state == state)
-            .order_by(Enrolment.position)
-        )
+def roster(user, session_id: int, state: EnrolmentState = EnrolmentState.enrolled) -> list[Enrolment]:
+    """The participants of a session the user may see, in arrival order."""
+    query = (
+        sa.select(Enrolment)
+        .where(Enrolment.session_id == session_id, Enrolment.state == state)
+        .order_by(Enrolment.position)
     )
+    return list(db.session.scalars(_participants(user, query, Enrolment.worker_id)))
 
 
-def marks(meeting_ids: list[int]) -> dict[tuple[int, int], Mark]:
+def marks(user, meeting_ids: list[int]) -> dict[tuple[int, int], Mark]:
+    """Attendance marks of the participants the user may see."""
     if not meeting_ids:
         return {}
+    query = sa.select(Attendance.meeting_id, Attendance.worker_id, Attendance.mark).where(
+        Attendance.meeting_id.in_(meeting_ids)
+    )
     return {
         (a.meeting_id, a.worker_id): a.mark
-        for a in db.session.execute(
-            sa.select(Attendance.meeting_id, Attendance.worker_id, Attendance.mark).where(
-                Attendance.meeting_id.in_(meeting_ids)
-            )
-        )
+        for a in db.session.execute(_participants(user, query, Attendance.worker_id))
     }
+
+
+def participant(user, session_id: int, worker_id: int) -> Enrolment | None:
+    """One participant's enrolment, if the user may see them."""
+    query = sa.select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.worker_id == worker_id)
+    return db.session.scalar(_participants(user, query, Enrolment.worker_id))
+
+
+def get_enrolment_or_404(user, enrolment_id: int) -> Enrolment:
+    """A worker's own enrolment; for staff, one they may manage (the session and the participant)."""
+    query = sa.select(Enrolment).where(Enrolment.id == enrolment_id)
+    if user.role == Role.worker:
+        enrolment = db.session.scalar(query.where(Enrolment.worker_id == (user.worker_id or 0)))
+    else:
+        enrolment = db.session.scalar(_participants(user, query, Enrolment.worker_id))
+        if enrolment is not None and not editable(user, get_session_or_404(user, enrolment.session_id)):
+            enrolment = None
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+def checkin_codes(user, session: TrainingSession) -> dict[int, str]:
+    """Meeting id → check-in code, for those who manage the session only (a code checks people in)."""
+    return {m.id: m.checkin_code for m in session.meetings} if editable(user, session) else {}
+
+
+def get_meeting_or_404(user, meeting_id: int, session_id: int | None = None) -> Meeting:
+    """A meeting of a session the user manages (its roster, marks, code and QR)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or (session_id is not None and meeting.session_id != session_id):
+        abort(404)
+    session = get_session_or_404(user, meeting.session_id)
+    if not editable(user, session):
+        abort(403)
+    return meeting
+
+
+@dataclass
+class BulkFilter:
+    district_id: int | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    post: PostType | None = None
+    not_qualified: bool = False
+
+
+def bulk_candidates(user, session: TrainingSession, f: BulkFilter) -> list[int]:
+    """Ids of the workers in the user's scope, in post today, who match the filter, by name."""
+    today = local_today()
+    query = scoped_workers(user).where(
+        Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today)
+    )
+    if f.district_id:
+        query = query.where(Worker.district_id == f.district_id)
+    if f.street_id:
+        query = query.where(Worker.street_id == f.street_id)
+    if f.community_id:
+        query = query.where(Worker.community_id == f.community_id)
+    if f.post:
+        query = query.where(Worker.post_type == f.post)
+    if f.not_qualified and session.course.target_level is not None:
+        query = query.where(
+            ~Worker.id.in_(sa.select(Qualification.worker_id).where(Qualification.level == session.course.target_level))
+        )
+    return list(db.session.scalars(query.with_only_columns(Worker.id).order_by(Worker.name, Worker.id)))
+
+
+def already_on(session_id: int, worker_ids: list[int]) -> int:
+    """How many of these workers are on the session's list (enrolled or waiting) already."""
+    if not worker_ids:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Enrolment.session_id == session_id,
+            Enrolment.state != EnrolmentState.cancelled,
+            Enrolment.worker_id.in_(worker_ids),
+        )
+    )
 
 
 def venue_clashes(session: TrainingSession) -> list[tuple[Meeting, Meeting]]:
@@ -125,12 +237,11 @@ def venue_clashes(session: TrainingSession) -> list[tuple[Meeting, Meeting]]:
     return [(a, b) for a, b in rows]
 
 
-def worker_clashes(session: TrainingSession, limit: int = 50) -> list[tuple[str, Meeting, Meeting]]:
-    """Enrolled workers who are also enrolled in another session with an overlapping meeting."""
+def worker_clashes(user, session: TrainingSession, limit: int = 50) -> list[tuple[str, Meeting, Meeting]]:
+    """Enrolled workers (that the user may see) also enrolled in another session with an
+    overlapping meeting."""
     other_m, other_e = aliased(Meeting), aliased(Enrolment)
-    from app.workers.models import Worker
-
-    rows = db.session.execute(
+    query = (
         sa.select(Worker.name, Meeting, other_m)
         .select_from(Enrolment)
         .join(Worker, Worker.id == Enrolment.worker_id)
@@ -153,7 +264,8 @@ def worker_clashes(session: TrainingSession, limit: int = 50) -> list[tuple[str,
         )
         .where(Enrolment.session_id == session.id, Enrolment.state == EnrolmentState.enrolled)
         .limit(limit)
-    ).all()
+    )
+    rows = db.session.execute(_participants(user, query, Enrolment.worker_id)).all()
     return [(name, a, b) for name, a, b in rows]
 
 
@@ -177,7 +289,7 @@ def my_training(worker_id: int) -> MyTraining:
     upcoming, history = [], []
     for e in enrolments:
         last = max((m.ends_at for m in e.session.meetings), default=now)
-        live = e.session.status not in (SessionStatus.completed, SessionStatus.cancelled)
+        live = not rules.is_finished(e.session)
         (upcoming if live and last >= now and e.state != EnrolmentState.cancelled else history).append(e)
     total = sum((e.hours_awarded for e in enrolments if e.completed), Decimal(0))
     return MyTraining(upcoming, history, total)
@@ -249,4 +361,13 @@ def upcoming_sessions(user, limit: int = 5) -> list[tuple[TrainingSession, datet
             .order_by(nxt.c.starts)
             .limit(limit)
         ).tuples()
+    )
+
+
+def course_sessions(user, course_id: int) -> list[TrainingSession]:
+    """The sessions of a course that the user may see, newest first."""
+    return list(
+        db.session.scalars(
+            scoped_sessions(user).where(TrainingSession.course_id == course_id).order_by(TrainingSession.id.desc())
+        )
     )

@@ -4,18 +4,20 @@ self check-in and completion. Flush, never commit; notices are written in the sa
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.services import ServiceError
 from app.core.timeutil import to_local, utcnow
 from app.exams.levels import Level
 from app.extensions import db
 from app.reminders import notices
+from app.training import rules
 from app.training.models import (
     Attendance,
     Course,
@@ -28,11 +30,6 @@ from app.training.models import (
     TrainingSession,
 )
 
-CHECKIN_EARLY = timedelta(minutes=30)  # a code works from 30 minutes before a meeting...
-CHECKIN_LATE = timedelta(minutes=30)  # ...until 30 minutes after it ends
-LATE_AFTER = timedelta(minutes=15)  # checking in later than this after the start counts as late
-
-
 # ---- courses ----
 
 
@@ -44,6 +41,7 @@ def save_course(
     description: str,
     credit_hours: Decimal,
     threshold_percent: Decimal,
+    created_by_id: int | None = None,
 ) -> Course:
     title = (title or "").strip()
     if not title:
@@ -54,7 +52,7 @@ def save_course(
         raise ServiceError(_("The completion threshold is a percentage from 1 to 100."), "threshold")
     if track == Track.pre_exam and target_level is None:
         raise ServiceError(_("Pre-exam training names the level it prepares for."), "target_level")
-    course = course or Course()
+    course = course or Course(created_by_id=created_by_id)
     course.track, course.title, course.description = track, title[:120], (description or "").strip()
     course.target_level = target_level if track == Track.pre_exam else None
     course.credit_hours = credit_hours.quantize(Decimal("0.1"))
@@ -125,7 +123,7 @@ def create_session(course: Course, data: SessionData, allowed: set[int] | None) 
 
 
 def update_session(session: TrainingSession, data: SessionData, allowed: set[int] | None) -> TrainingSession:
-    _refuse_if_final(session)
+    ensure_not_finished(session)
     _check_session(data, allowed)
     before = _schedule(session)
     session.name, session.venue = data.name.strip()[:80], data.venue.strip()[:120]
@@ -168,7 +166,7 @@ def _fill_seats(session: TrainingSession, capacity: int) -> int:
 
 
 def set_status(session: TrainingSession, status: SessionStatus) -> TrainingSession:
-    _refuse_if_final(session)
+    ensure_not_finished(session)
     if status == SessionStatus.completed:
         raise ServiceError(_("Complete a session with the Complete button."))
     session.status = status
@@ -178,8 +176,9 @@ def set_status(session: TrainingSession, status: SessionStatus) -> TrainingSessi
     return session
 
 
-def _refuse_if_final(session: TrainingSession) -> None:
-    if session.status in (SessionStatus.cancelled, SessionStatus.completed):
+def ensure_not_finished(session: TrainingSession) -> None:
+    """A cancelled or completed session no longer changes (reopen a completed one first)."""
+    if rules.is_finished(session):
         raise ServiceError(_("This session is %(status)s and can no longer change.", status=session.status.label))
 
 
@@ -222,8 +221,7 @@ def _counts(session_id: int) -> tuple[int, int]:
 def enrol(session: TrainingSession, worker_id: int, by_worker: bool = False) -> Enrolment:
     """Take a seat, or the next place on the waitlist when the session is full."""
     session = _lock(session)
-    if session.status in (SessionStatus.cancelled, SessionStatus.completed):
-        raise ServiceError(_("This session is %(status)s and can no longer change.", status=session.status.label))
+    ensure_not_finished(session)
     if by_worker:
         now = utcnow()
         if session.status != SessionStatus.open or not session.enrol_opens <= now <= session.enrol_closes:
@@ -247,7 +245,7 @@ def enrol(session: TrainingSession, worker_id: int, by_worker: bool = False) -> 
 def bulk_enrol(session: TrainingSession, worker_ids: list[int]) -> tuple[int, int, int]:
     """Enrol many workers at once (set-based); returns (enrolled, waitlisted, already there)."""
     session = _lock(session)
-    _refuse_if_final(session)
+    ensure_not_finished(session)
     present = set(
         db.session.scalars(
             sa.select(Enrolment.worker_id).where(
@@ -299,8 +297,7 @@ def bulk_enrol(session: TrainingSession, worker_ids: list[int]) -> tuple[int, in
 def cancel_enrolment(enrolment: Enrolment, by_worker: bool = False) -> Enrolment | None:
     """Cancel; a freed seat promotes exactly one person, the first on the waitlist."""
     session = _lock(enrolment.session)
-    if session.status in (SessionStatus.cancelled, SessionStatus.completed):
-        raise ServiceError(_("This session is %(status)s and can no longer change.", status=session.status.label))
+    ensure_not_finished(session)
     if by_worker and utcnow() > session.enrol_closes:
         raise ServiceError(_("The enrolment window has closed; ask your coordinator."))
     if enrolment.state == EnrolmentState.cancelled:
@@ -345,10 +342,19 @@ def _promote(session: TrainingSession) -> int:
 # ---- attendance ----
 
 
-def mark(meeting: Meeting, worker_id: int, value: Mark, self_checkin: bool = False) -> Attendance:
+def mark(
+    meeting: Meeting, worker_id: int, value: Mark, self_checkin: bool = False, now: datetime | None = None
+) -> Attendance:
     session = meeting.session
-    if session.status == SessionStatus.completed:
-        raise ServiceError(_("This session is %(status)s and can no longer change.", status=session.status.label))
+    ensure_not_finished(session)
+    if not rules.attendance_open(meeting, now or utcnow()):
+        raise ServiceError(
+            _(
+                "Attendance for the meeting of %(when)s opens at %(opens)s, 30 minutes before it starts.",
+                when=f"{to_local(meeting.starts_at):%Y-%m-%d %H:%M}",
+                opens=f"{to_local(rules.attendance_opens_at(meeting)):%Y-%m-%d %H:%M}",
+            )
+        )
     enrolled = db.session.scalar(
         sa.select(Enrolment.id).where(
             Enrolment.session_id == session.id,
@@ -370,33 +376,63 @@ def mark(meeting: Meeting, worker_id: int, value: Mark, self_checkin: bool = Fal
     return row
 
 
+class WrongCode(ServiceError):
+    """Any code that does not check this worker in now: unknown, expired, not yet valid, or another
+    session's. One answer for all, so that a guess tells nothing (the view counts these)."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This code does not check you in to a meeting of yours now. A code works from 30 minutes "
+                "before its meeting until 30 minutes after it ends."
+            ),
+            "code",
+        )
+
+
+def checkin_meetings(worker_id: int, now: datetime) -> list[Meeting]:
+    """Meetings of the worker's sessions (enrolled, not finished) whose check-in window is open."""
+    rows = db.session.scalars(
+        sa.select(Meeting)
+        .join(Enrolment, Enrolment.session_id == Meeting.session_id)
+        .join(TrainingSession, TrainingSession.id == Meeting.session_id)
+        .where(
+            Enrolment.worker_id == worker_id,
+            Enrolment.state == EnrolmentState.enrolled,
+            TrainingSession.status.not_in(rules.FINISHED),
+            Meeting.starts_at <= now + rules.CHECKIN_EARLY,
+            Meeting.ends_at >= now - rules.CHECKIN_LATE,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [m for m in rows if rules.in_checkin_window(m, now)]
+
+
 def self_checkin(worker_id: int, code: str, now: datetime | None = None) -> Attendance:
     """A worker enters (or scans) the meeting's code during the meeting."""
     now = now or utcnow()
     code = (code or "").strip()
-    meetings = list(db.session.scalars(sa.select(Meeting).where(Meeting.checkin_code == code))) if code else []
-    if not meetings:
-        raise ServiceError(_("This check-in code is not valid."), "code")
-    current = [m for m in meetings if m.starts_at - CHECKIN_EARLY <= now <= m.ends_at + CHECKIN_LATE]
-    if not current:
-        raise ServiceError(_("This check-in code is not valid now: it works only during its meeting."), "code")
-    for meeting in current:
-        if db.session.scalar(
-            sa.select(Enrolment.id).where(
-                Enrolment.session_id == meeting.session_id,
-                Enrolment.worker_id == worker_id,
-                Enrolment.state == EnrolmentState.enrolled,
-            )
-        ):
-            value = Mark.late if now > meeting.starts_at + LATE_AFTER else Mark.present
-            return mark(meeting, worker_id, value, self_checkin=True)
-    raise ServiceError(_("You are not enrolled in this session."), "code")
+    for meeting in checkin_meetings(worker_id, now):
+        if code and secrets.compare_digest(meeting.checkin_code, code):
+            value = Mark.late if now > meeting.starts_at + rules.LATE_AFTER else Mark.present
+            return mark(meeting, worker_id, value, self_checkin=True, now=now)
+    raise WrongCode()
 
 
-def complete_session(session: TrainingSession) -> tuple[int, int]:
-    """Award the course's credit hours to each enrolled worker who met the threshold."""
+def complete_session(session: TrainingSession, now: datetime | None = None) -> tuple[int, int]:
+    """Award the course's credit hours to each enrolled worker who met the threshold, once the
+    last meeting has ended."""
     session = _lock(session)
-    _refuse_if_final(session)
+    ensure_not_finished(session)
+    now = now or utcnow()
+    if not rules.can_complete(session, now):
+        last = rules.last_meeting_end(session)
+        raise ServiceError(
+            _(
+                "A session is completed after its last meeting has ended (%(when)s).",
+                when=f"{to_local(last):%Y-%m-%d %H:%M}" if last else "—",
+            )
+        )
     meetings = [m.id for m in session.meetings]
     attended = dict(
         db.session.execute(
@@ -415,6 +451,40 @@ def complete_session(session: TrainingSession) -> tuple[int, int]:
         e.hours_awarded = hours if e.completed else Decimal(0)
         done += e.completed
         failed += not e.completed
-    session.status, session.completed_at = SessionStatus.completed, utcnow()
+    session.status, session.completed_at = SessionStatus.completed, now
     db.session.flush()
     return done, failed
+
+
+def reopen_session(session: TrainingSession) -> int:
+    """Undo a completion: the credit hours awarded are withdrawn (so they leave the CE ledgers) and
+    attendance can be corrected before completing again. The session's own change is audited by
+    the listener; the withdrawn hours are written to the audit log here, since enrolments are not.
+    Returns how many workers lose hours."""
+    session = _lock(session)
+    if session.status != SessionStatus.completed:
+        raise ServiceError(_("Only a completed session can be reopened."))
+    awarded = dict(
+        db.session.execute(
+            sa.select(Enrolment.worker_id, Enrolment.hours_awarded).where(
+                Enrolment.session_id == session.id, Enrolment.completed.is_(True)
+            )
+        ).all()
+    )
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.session_id == session.id, Enrolment.completed.is_not(None))
+        .values(completed=None, hours_awarded=Decimal(0), updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    session.status, session.completed_at = SessionStatus.closed, None
+    db.session.flush()
+    record(
+        AuditAction.update,
+        "training_session",
+        session.id,
+        summary=f"reopened {session!r}: credit hours withdrawn from {len(awarded)} worker(s)",
+        before={"hours_awarded": {str(k): str(v) for k, v in awarded.items()}},
+        after={"hours_awarded": {}},
+    )
+    return len(awarded)

@@ -5,7 +5,7 @@ import segno
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.core.access import Role, district_scope, roles_required
@@ -16,10 +16,10 @@ from app.core.services import ServiceError
 from app.core.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from app.exams.levels import Level
 from app.extensions import db
-from app.places.queries import districts_for
-from app.training import bp, queries, services
+from app.places.queries import communities_in, districts_for, streets_in
+from app.training import bp, queries, rules, services, throttle
 from app.training.forms import ActionForm, BulkEnrolForm, CheckinForm, CourseForm, EnrolForm, SessionForm
-from app.training.models import Course, Enrolment, EnrolmentState, Mark, Meeting, SessionStatus, Track, TrainingSession
+from app.training.models import Course, Enrolment, EnrolmentState, Mark, SessionStatus, Track, TrainingSession
 from app.workers.models import POST_LABELS, PostType, Worker
 from app.workers.queries import scoped_workers
 
@@ -61,7 +61,7 @@ def session_list():
     show = request.args.get("show", "current")
     query = queries.scoped_sessions(current_user)
     if show == "current":
-        query = query.where(TrainingSession.status.not_in([SessionStatus.completed, SessionStatus.cancelled]))
+        query = query.where(TrainingSession.status.not_in(rules.FINISHED))
     sessions = db.session.scalars(query.order_by(TrainingSession.id.desc()).limit(300)).all()
     counts = {s.id: queries.seats(s.id) for s in sessions}
     return render_template(
@@ -73,36 +73,68 @@ def session_list():
     )
 
 
+def _save_course(form, course: Course | None) -> Course:
+    return services.save_course(
+        course,
+        Track(form.track.data),
+        Level(form.target_level.data) if form.target_level.data else None,
+        form.title.data,
+        form.description.data,
+        form.credit_hours.data,
+        form.threshold.data,
+        created_by_id=current_user.id,
+    )
+
+
 @bp.route("/courses", methods=["GET", "POST"])
-@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
-def course_edit(course_id: int | None = None):
-    course = db.get_or_404(Course, course_id) if course_id else None
-    form = CourseForm(obj=course)
-    if course and request.method == "GET":
-        form.track.data = course.track.value
-        form.target_level.data = course.target_level.value if course.target_level else ""
-        form.threshold.data = course.completion_threshold * 100
+def course_new():
+    form = CourseForm()
     if form.validate_on_submit():
         try:
-            course = services.save_course(
-                course,
-                Track(form.track.data),
-                Level(form.target_level.data) if form.target_level.data else None,
-                form.title.data,
-                form.description.data,
-                form.credit_hours.data,
-                form.threshold.data,
-            )
+            course = _save_course(form, None)
         except ServiceError as exc:
             db.session.rollback()
             show_service_error(form, exc)
         else:
             db.session.commit()
-            flash(_("The course has been saved."), "success")
-            return redirect(url_for("training.session_list"))
+            flash(_("The course has been saved. Add a session of it to schedule its meetings."), "success")
+            return redirect(url_for("training.course_detail", course_id=course.id))
     courses = db.session.scalars(sa.select(Course).order_by(Course.title)).all()
-    return render_template("training/course_form.html", form=form, course=course, courses=courses)
+    return render_template("training/course_form.html", form=form, courses=courses)
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def course_detail(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    can_edit = queries.course_editable(current_user, course)
+    if request.method == "POST" and not can_edit:
+        abort(403)
+    form = CourseForm(obj=course) if can_edit else None
+    if form is not None and request.method == "GET":
+        form.track.data = course.track.value
+        form.target_level.data = course.target_level.value if course.target_level else ""
+        form.threshold.data = course.completion_threshold * 100
+    if form is not None and form.validate_on_submit():
+        try:
+            _save_course(form, course)
+        except ServiceError as exc:
+            db.session.rollback()
+            course = db.get_or_404(Course, course_id)
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The course has been saved."), "success")
+            return redirect(url_for("training.course_detail", course_id=course.id))
+    sessions = queries.course_sessions(current_user, course.id)
+    return render_template(
+        "training/course.html",
+        course=course,
+        form=form,
+        sessions=sessions,
+        counts={s.id: queries.seats(s.id) for s in sessions},
+    )
 
 
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
@@ -120,6 +152,17 @@ def session_create(course_id: int):
         else:
             db.session.commit()
             flash(_("The session has been created."), "success")
+            started = rules.started_meetings(session, utcnow())
+            if started:
+                flash(
+                    _(
+                        "Check the dates: %(n)d meeting(s) of this session already started (%(when)s). "
+                        "Their attendance can be marked now.",
+                        n=len(started),
+                        when="; ".join(f"{to_local(m.starts_at):%Y-%m-%d %H:%M}" for m in started),
+                    ),
+                    "warning",
+                )
             return redirect(url_for("training.session_detail", session_id=session.id))
     return render_template("training/session_form.html", form=form, course=course, session=None)
 
@@ -155,22 +198,26 @@ def session_edit(session_id: int):
 @roles_required(*STAFF)
 def session_detail(session_id: int):
     session = _session(session_id)
-    bulk = BulkEnrolForm(prefix="bulk")
-    bulk.district.choices = [("", _("Any district"))] + [(str(d.id), d.name) for d in districts_for(current_user)]
-    bulk.post.choices = [("", _("Any post"))] + [(p.value, label) for p, label in POST_LABELS.items()]
+    now = utcnow()
     return render_template(
         "training/session.html",
         session=session,
         seats=queries.seats(session.id),
-        enrolled=queries.roster(session.id),
-        waitlist=queries.roster(session.id, EnrolmentState.waitlisted),
+        enrolled=queries.roster(current_user, session.id),
+        waitlist=queries.roster(current_user, session.id, EnrolmentState.waitlisted),
         venue_clashes=queries.venue_clashes(session),
-        worker_clashes=queries.worker_clashes(session),
+        worker_clashes=queries.worker_clashes(current_user, session),
+        codes=queries.checkin_codes(current_user, session),
+        attendance_open={m.id: rules.attendance_open(m, now) for m in session.meetings},
+        opens_at={m.id: rules.attendance_opens_at(m) for m in session.meetings},
+        finished=rules.is_finished(session),
+        can_complete=rules.can_complete(session, now),
+        last_end=rules.last_meeting_end(session),
         enrol_form=EnrolForm(prefix="one"),
-        bulk_form=bulk,
+        bulk_form=_bulk_form(),
         action=ActionForm(),
         can_edit=queries.editable(current_user, session),
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -211,6 +258,30 @@ def session_complete(session_id: int):
     return redirect(url_for("training.session_detail", session_id=session_id))
 
 
+@bp.route("/sessions/<int:session_id>/reopen", methods=["POST"])
+@roles_required(*STAFF)
+def session_reopen(session_id: int):
+    session = _session(session_id, edit=True)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        withdrawn = services.reopen_session(session)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "The session is reopened: the credit hours of %(n)d worker(s) are withdrawn "
+                "until it is completed again.",
+                n=withdrawn,
+            ),
+            "warning",
+        )
+    return redirect(url_for("training.session_detail", session_id=session_id))
+
+
 # ---- enrolment ----
 
 
@@ -245,44 +316,52 @@ def session_enrol(session_id: int):
     return redirect(url_for("training.session_detail", session_id=session_id))
 
 
+def _bulk_form() -> BulkEnrolForm:
+    """The filter, with pick lists limited to the user's districts and their streets and communities."""
+    form = BulkEnrolForm(prefix="bulk")
+    districts = districts_for(current_user)
+    names = {d.id: d.name for d in districts}
+    streets = streets_in(list(names))
+    street_names = {s.id: f"{names[s.district_id]} · {s.name}" for s in streets}
+    form.district.choices = [("", _("Any district"))] + [(str(d.id), d.name) for d in districts]
+    form.street.choices = [("", _("Any street"))] + [(str(i), label) for i, label in street_names.items()]
+    form.community.choices = [("", _("Any community"))] + [
+        (str(c.id), f"{street_names[c.street_id]} · {c.name}") for c in communities_in(list(street_names))
+    ]
+    form.post.choices = [("", _("Any post"))] + [(p.value, label) for p, label in POST_LABELS.items()]
+    return form
+
+
 @bp.route("/sessions/<int:session_id>/enrol-bulk", methods=["POST"])
 @roles_required(*STAFF)
 def session_enrol_bulk(session_id: int):
+    """First the count of workers who match (a preview), then, confirmed, their enrolment."""
     session = _session(session_id, edit=True)
-    form = BulkEnrolForm(prefix="bulk")
-    form.district.choices = [("", "")] + [(str(d.id), d.name) for d in districts_for(current_user)]
-    form.post.choices = [("", "")] + [(p.value, p.value) for p in PostType]
+    form = _bulk_form()
     if not form.validate_on_submit():
         flash(_("The filter is not valid."), "danger")
         return redirect(url_for("training.session_detail", session_id=session_id))
-    today = local_today()
-    query = scoped_workers(current_user).where(
-        Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today)
+    worker_ids = queries.bulk_candidates(
+        current_user,
+        session,
+        queries.BulkFilter(
+            district_id=form.district.data,
+            street_id=form.street.data,
+            community_id=form.community.data,
+            post=PostType(form.post.data) if form.post.data else None,
+            not_qualified=bool(form.not_qualified.data),
+        ),
     )
-    if form.district.data:
-        query = query.where(Worker.district_id == form.district.data)
-    if form.street.data:
-        from app.places.models import Street
-
-        query = query.where(Worker.street_id.in_(sa.select(Street.id).where(Street.name == form.street.data.strip())))
-    if form.community.data:
-        from app.places.models import Community
-
-        query = query.where(
-            Worker.community_id.in_(sa.select(Community.id).where(Community.code == form.community.data.strip()))
+    if form.confirm.data != "1" or not worker_ids:
+        seats = queries.seats(session.id)
+        return render_template(
+            "training/bulk_preview.html",
+            session=session,
+            form=form,
+            matching=len(worker_ids),
+            already=queries.already_on(session.id, worker_ids),
+            free=max(0, session.capacity - seats.enrolled),
         )
-    if form.post.data:
-        query = query.where(Worker.post_type == PostType(form.post.data))
-    if form.not_qualified.data and session.course.target_level is not None:
-        from app.exams.models import Qualification
-
-        query = query.where(
-            ~Worker.id.in_(sa.select(Qualification.worker_id).where(Qualification.level == session.course.target_level))
-        )
-    worker_ids = list(db.session.scalars(query.with_only_columns(Worker.id).order_by(Worker.name, Worker.id)))
-    if not worker_ids:
-        flash(_("No worker in post matches the filter."), "warning")
-        return redirect(url_for("training.session_detail", session_id=session_id))
     try:
         seated, waiting, already = services.bulk_enrol(session, worker_ids)
     except ServiceError as exc:
@@ -302,18 +381,16 @@ def session_enrol_bulk(session_id: int):
     return redirect(url_for("training.session_detail", session_id=session_id))
 
 
-@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
-@login_required
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.worker, *STAFF)
 def enrolment_cancel(enrolment_id: int):
-    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    """GET asks first (a page with a confirm button); POST removes."""
+    enrolment = queries.get_enrolment_or_404(current_user, enrolment_id)
     by_worker = current_user.role == Role.worker
-    if by_worker:
-        if enrolment.worker_id != current_user.worker_id:
-            abort(404)
-    elif current_user.role in STAFF:
-        _session(enrolment.session_id, edit=True)
-    else:
-        abort(403)
+    if request.method == "GET":
+        return render_template(
+            "training/cancel_confirm.html", enrolment=enrolment, by_worker=by_worker, action=ActionForm()
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -332,25 +409,19 @@ def enrolment_cancel(enrolment_id: int):
 # ---- attendance ----
 
 
-def _meeting(session_id: int, meeting_id: int, edit: bool = True):
-    session = _session(session_id, edit=edit)
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.session_id != session.id:
-        abort(404)
-    return session, meeting
-
-
 @bp.route("/sessions/<int:session_id>/meetings/<int:meeting_id>")
 @roles_required(*STAFF)
 def roster(session_id: int, meeting_id: int):
-    session, meeting = _meeting(session_id, meeting_id)
-    enrolled = queries.roster(session.id)
+    meeting = queries.get_meeting_or_404(current_user, meeting_id, session_id)
     return render_template(
         "training/roster.html",
-        session=session,
+        session=meeting.session,
         meeting=meeting,
-        enrolled=enrolled,
-        marks=queries.marks([meeting.id]),
+        enrolled=queries.roster(current_user, session_id),
+        marks=queries.marks(current_user, [meeting.id]),
+        is_open=rules.attendance_open(meeting, utcnow()),
+        opens_at=rules.attendance_opens_at(meeting),
+        finished=rules.is_finished(meeting.session),
         action=ActionForm(),
         Mark=Mark,
     )
@@ -359,12 +430,14 @@ def roster(session_id: int, meeting_id: int):
 @bp.route("/sessions/<int:session_id>/meetings/<int:meeting_id>/mark", methods=["POST"])
 @roles_required(*STAFF)
 def roster_mark(session_id: int, meeting_id: int):
-    _session_obj, meeting = _meeting(session_id, meeting_id)
+    meeting = queries.get_meeting_or_404(current_user, meeting_id, session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     value, worker_id = request.form.get("mark"), request.form.get("worker_id", "")
-    if value not in Mark._value2member_map_ or not worker_id.isdigit():
+    if value not in Mark._value2member_map_ or not worker_id.isdigit() or len(worker_id) > 9:
         abort(400)
+    if queries.participant(current_user, session_id, int(worker_id)) is None:
+        abort(404)
     try:
         services.mark(meeting, int(worker_id), Mark(value))
     except ServiceError as exc:
@@ -382,8 +455,7 @@ def roster_mark(session_id: int, meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/qr.svg")
 @roles_required(*STAFF)
 def meeting_qr(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    _session(meeting.session_id)
+    meeting = queries.get_meeting_or_404(current_user, meeting_id)
     url = url_for("training.checkin", code=meeting.checkin_code, _external=True)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2)
@@ -397,12 +469,11 @@ def meeting_qr(meeting_id: int):
 @roles_required(*STAFF)
 def signin_sheet(session_id: int):
     session = _session(session_id)
-    enrolled = queries.roster(session.id)
     return render_template(
         "training/signin_sheet.html",
         session=session,
-        enrolled=enrolled,
-        marks=queries.marks([m.id for m in session.meetings]),
+        enrolled=queries.roster(current_user, session.id),
+        seats=queries.seats(session.id),
     )
 
 
@@ -410,8 +481,8 @@ def signin_sheet(session_id: int):
 @roles_required(*STAFF)
 def roster_xlsx(session_id: int):
     session = _session(session_id)
-    enrolled = queries.roster(session.id)
-    marks = queries.marks([m.id for m in session.meetings])
+    enrolled = queries.roster(current_user, session.id)
+    marks = queries.marks(current_user, [m.id for m in session.meetings])
     labels = {Mark.present: _("Present"), Mark.late: _("Late"), Mark.absent: _("Absent")}
     headers = (
         [_("No."), _("Name"), _("Community"), _("Mobile")]
@@ -547,10 +618,19 @@ def checkin():
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"][:8]
     if form.validate_on_submit() and current_user.worker_id:
+        worker_id = current_user.worker_id
+        # wrong codes are counted for the worker and for each meeting they could check in to now
+        meeting_ids = [m.id for m in services.checkin_meetings(worker_id, utcnow())]
+        wait = throttle.minutes_to_wait(worker_id, meeting_ids)
+        if wait:
+            form.code.errors = [_("Too many wrong codes. Try again in %(n)d minute(s).", n=wait)]
+            return render_template("training/checkin.html", form=form), 429
         try:
-            attendance = services.self_checkin(current_user.worker_id, form.code.data)
+            attendance = services.self_checkin(worker_id, form.code.data)
         except ServiceError as exc:
             db.session.rollback()
+            if isinstance(exc, services.WrongCode):
+                throttle.count_wrong_code(worker_id, meeting_ids)
             show_service_error(form, exc)
         else:
             db.session.commit()
