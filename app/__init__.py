@@ -35,6 +35,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.places import bp as places_bp
     from app.reminders import bp as reminders_bp
+    from app.reports import bp as reports_bp
     from app.training import bp as training_bp
     from app.workers import bp as workers_bp
 
@@ -48,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
         allowance_bp,
         reminders_bp,
         audit_bp,
+        reports_bp,
     ):
         app.register_blueprint(bp)
 
@@ -56,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.cli import seed_demo_command
     from app.exams.cli import exams_cli
     from app.places.cli import places_cli
+    from app.reports.cli import reports_cli
     from app.workers.cli import workers_cli
 
     app.cli.add_command(users_cli)
@@ -64,3 +67,8 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(exams_cli)
     app.cli.add_command(allowance_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(reports_cli)
+
+    from app.workers.education_import import register_education_import
+
+    register_education_import()

@@ -42,6 +42,11 @@ ACCESS = {
     "workers.posts_import_confirm": EDITORS,
     "workers.worker_export": STAFF,
     "workers.my_record": {"worker_user"},
+    "workers.education_import": EDITORS,
+    "workers.education_import_confirm": EDITORS,
+    "reports.index": STAFF,
+    "reports.term_export": STAFF,
+    "reports.term_list": ADMIN,
     "audit.audit_list": ADMIN,
     "exams.overview": STAFF,
     "exams.year_list": STAFF,
@@ -126,6 +131,7 @@ def _url_args(world):
         "status": "open",
         "token": "not-a-token",
         "notice_id": 1,
+        "term_id": 1,
     }
 
 

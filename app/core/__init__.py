@@ -53,5 +53,7 @@ def _import_models() -> None:
     import app.places.models  # noqa: F401
     import app.reminders.models  # noqa: F401
     import app.reminders.tasks  # noqa: F401
+    import app.reports.models  # noqa: F401
     import app.training.models  # noqa: F401
+    import app.workers.education  # noqa: F401
     import app.workers.models  # noqa: F401

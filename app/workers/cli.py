@@ -3,9 +3,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from app.core.access import district_scope
 from app.core.cli_helpers import act_as, fail, run_file_import
 from app.extensions import db
-from app.workers import importer
+from app.workers import education_import, importer
 from app.workers.exporter import export_workers
 from app.workers.queries import filtered_workers
 
@@ -23,6 +24,21 @@ def import_posts(file, username):
     """Import a posts file (.xlsx or .csv): all rows or none."""
     act_as(username)
     run_file_import(file, lambda name, data: importer.plan_posts_import(name, data, None), importer.apply_posts_import)
+
+
+@workers_cli.command("import-education")
+@click.argument("file", type=click.Path())
+@click.option("--as", "username", default=None, help="User recorded in the audit log.")
+@with_appcontext
+def import_education(file, username):
+    """Import an education file (.xlsx or .csv): all rows or none."""
+    user = act_as(username)
+    scope = district_scope(user) if user else None  # --as a district user: their districts' rows only
+    run_file_import(
+        file,
+        lambda name, data: education_import.plan_education_import(name, data, scope),
+        education_import.apply_education_import,
+    )
 
 
 @workers_cli.command("export")

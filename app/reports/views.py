@@ -1,0 +1,65 @@
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.core.access import STAFF_ROLES, Role, roles_required
+from app.core.forms import int_arg, show_service_error
+from app.core.services import ServiceError
+from app.core.timeutil import local_today
+from app.extensions import db
+from app.reports import bp, queries, services
+from app.reports.exporter import export_term, file_name
+from app.reports.forms import TermForm
+from app.reports.models import Term
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    terms = queries.terms()
+    wanted = int_arg("term")
+    term = next((t for t in terms if t.id == wanted), terms[0] if terms else None)
+    return render_template(
+        "reports/index.html",
+        terms=terms,
+        term=term,
+        report=queries.term_report(current_user, term) if term else None,
+        today=local_today(),
+        can_import=current_user.role in (Role.coordinator, Role.admin),
+    )
+
+
+@bp.route("/terms/<int:term_id>.<fmt>")
+@roles_required(*STAFF_ROLES)
+def term_export(term_id: int, fmt: str):
+    if fmt not in MIMETYPES:
+        abort(404)
+    report = queries.term_report(current_user, db.get_or_404(Term, term_id))
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    return Response(
+        export_term(report, fmt, lang),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f"attachment; filename={file_name(report, fmt)}"},
+    )
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def term_list():
+    form = TermForm()
+    if form.validate_on_submit():
+        try:
+            term = services.add_term(form.name.data, form.elected_on.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The term %(name)s has been added.", name=term.name), "success")
+            return redirect(url_for("reports.term_list"))
+    return render_template("reports/terms.html", form=form, terms=queries.terms())
