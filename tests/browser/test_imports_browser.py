@@ -175,8 +175,8 @@ def test_a_coordinator_imports_every_kind_of_file_and_reads_it_on_the_record(pag
     page.goto(record)
     expect(page.locator("#qualifications")).to_contain_text("社会工作员")
     expect(page.locator("#qualifications")).to_contain_text("CQ-2019-0088")
-    expect(page.locator("#qualifications")).to_contain_text("2026-01-10")
-    expect(page.locator("#ce")).to_contain_text("社区治理专题讲座")
+    expect(page.locator("#qualifications")).to_contain_text("2029-01-09")  # registered until
+    expect(page.locator("#ce")).to_contain_text("外部记录：6.0 学时")  # the CE record counts
 
     page.goto(f"{base}/workers/")
     page.fill("#q", other)
