@@ -32,7 +32,7 @@ translations: $(VENV)/.runtime
 	@$(BIN)/pybabel -q compile -d app/translations
 
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 # PORT=8000 make run serves elsewhere; a port already taken is skipped for the next free one.

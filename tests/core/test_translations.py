@@ -41,7 +41,7 @@ def extracted(tmp_path_factory):
     """The messages in the source as it is now (the same command as `make extract-messages`)."""
     pot = tmp_path_factory.mktemp("babel") / "messages.pot"
     command = [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg"]
-    command += ["-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."]
+    command += ["-k", "_l", "-k", "lazy_gettext", "-k", "_lp:1c,2", "-o", str(pot), "."]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     return _load(pot)
