@@ -49,5 +49,5 @@ def test_top_level_pages_show_no_back_link(client, world):
 
 def test_every_parent_named_in_the_map_exists(app):
     endpoints = set(app.view_functions)
-    assert {child for child in PARENTS} <= endpoints
+    assert set(PARENTS) <= endpoints
     assert {parent for parent, _label in PARENTS.values()} <= endpoints
