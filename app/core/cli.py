@@ -27,6 +27,7 @@ def seed_demo_command(count):
         else:  # a bar that cannot redraw leaves a stray line in logs and in `make run`
             demo.seed_workers(rng, count)
         demo.seed_exams(rng)
+        demo.seed_reports(rng)
         click.echo(f"Demo data loaded: {count} workers.")
     accounts = demo.seed_accounts()
     db.session.commit()

@@ -339,3 +339,47 @@ def seed_exams(rng: random.Random, progress=None) -> None:
     for i in range(0, len(ce), 5000):
         insert_rows(CERecord.__table__, ce[i : i + 5000])
     db.session.flush()
+
+
+DEMO_TERMS = {"2016届": date(2016, 11, 20), "2021届": date(2021, 11, 20)}
+
+
+def seed_reports(rng: random.Random) -> None:
+    """Two terms of the 两委 and education for every worker, so the term report shows something:
+    younger workers hold higher levels, and some earned 大专 or more later in life (adult
+    education), which is what moves the share between the terms."""
+    # core sits below the domains; only the demo seeding reaches up to them
+    from app.reports import services as reports
+    from app.reports.models import Term
+    from app.workers.education import Education, EducationLevel
+
+    for name, elected_on in DEMO_TERMS.items():
+        if db.session.scalar(sa.select(Term.id).where(Term.name == name)) is None:
+            reports.add_term(name, elected_on)
+    today, now = date.today(), utcnow()
+    levels = list(EducationLevel)
+    rows = []
+    for worker_id, birth in db.session.execute(sa.select(Worker.id, Worker.birth_date).order_by(Worker.id)):
+        young = min(max((birth.year - 1965) / 35, 0.0), 1.0)  # 0 for the oldest, 1 for the youngest
+        first = rng.choices(levels[:4], weights=(3 - 2 * young, 4 - 2 * young, 2 + 2 * young, 1 + 3 * young))[0]
+        first_on = date(birth.year + (16, 19, 21, 22)[levels.index(first)], 7, 1)
+        rows.append(_education_row(worker_id, first, first_on, today, rng, now))
+        if levels.index(first) < 3 and rng.random() < 0.35:  # a higher level later, part-time
+            later = levels[levels.index(first) + 1]
+            later_on = first_on + timedelta(days=rng.randint(3 * 365, 25 * 365))
+            if later_on <= today:
+                rows.append(_education_row(worker_id, later, later_on, today, rng, now))
+    for i in range(0, len(rows), 5000):
+        insert_rows(Education.__table__, rows[i : i + 5000])
+    db.session.flush()
+
+
+def _education_row(worker_id, level, obtained_on, today, rng, now) -> dict:
+    known = rng.random() > 0.1  # a tenth of the records come without a date
+    return {
+        "worker_id": worker_id,
+        "level": level.name,
+        "obtained_on": min(obtained_on, today) if known else None,
+        "created_at": now,
+        "updated_at": now,
+    }
