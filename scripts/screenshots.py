@@ -122,7 +122,8 @@ def enrol_district(page, district: str) -> None:
     from playwright.sync_api import expect
 
     page.select_option("select[name='bulk-district']", label=district)
-    page.click("#enrol-bulk")
+    page.click("#enrol-bulk")  # the count of who matches first, then confirm
+    page.click("#confirm-bulk")
     expect(page.locator(".alert-success, .alert-warning").first).to_be_visible()
 
 

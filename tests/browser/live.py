@@ -275,8 +275,10 @@ def create_course(
     target_level: str = "",
     description: str = "",
     threshold: str = "80",
-) -> None:
-    """Save a new course on /training/courses (it then lists the sessions)."""
+) -> int:
+    """Save a new course on /training/courses; it lands on the course's page (returns its id)."""
+    import re
+
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/training/courses")
@@ -287,7 +289,9 @@ def create_course(
     page.fill("input[name=credit_hours]", credit_hours)
     page.fill("input[name=threshold]", threshold)
     page.click("#save-course")
-    expect(page).to_have_url(f"{base_url}/training/")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(base_url)}/training/courses/\d+$"))
+    expect(page.locator("#add-session")).to_be_visible()
+    return int(page.url.rsplit("/", 1)[1])
 
 
 def create_session(
@@ -306,14 +310,31 @@ def create_session(
 
     `district` is the label of the "organised for" choice; times are in Beijing time.
     """
-    import re
-
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/training/courses")
     row = page.locator("#courses-table tbody tr").filter(has=page.get_by_role("link", name=course_title, exact=True))
     expect(row).to_have_count(1)
     row.locator('a[href$="/sessions/new"]').click()
+    return fill_session_form(page, base_url, name, venue, capacity, district, meetings, enrol_opens, enrol_closes)
+
+
+def fill_session_form(
+    page,
+    base_url: str,
+    name: str,
+    venue: str,
+    capacity: int,
+    district: str,
+    meetings: list[tuple[datetime, datetime]],
+    enrol_opens: datetime,
+    enrol_closes: datetime,
+) -> int:
+    """On a course's "new session" form: fill it in and save; returns the new session's id."""
+    import re
+
+    from playwright.sync_api import expect
+
     expect(page).to_have_url(re.compile(r"/training/courses/\d+/sessions/new$"))
     page.fill("input[name=name]", name)
     page.fill("input[name=venue]", venue)
