@@ -67,7 +67,8 @@ def _client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def _plain(value):
+def plain(value):
+    """A column value as the log stores it (and the log's reader compares it)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -93,7 +94,7 @@ def _columns(obj):
 
 
 def _snapshot(obj) -> dict:
-    return {c.key: _plain(getattr(obj, c.key)) for c in _columns(obj) if c.key not in ("created_at", "updated_at")}
+    return {c.key: plain(getattr(obj, c.key)) for c in _columns(obj) if c.key not in ("created_at", "updated_at")}
 
 
 def _changes(obj) -> tuple[dict, dict]:
@@ -104,8 +105,8 @@ def _changes(obj) -> tuple[dict, dict]:
             continue
         hist = state.attrs[col.key].history
         if hist.has_changes():
-            before[col.key] = _plain(hist.deleted[0]) if hist.deleted else None
-            after[col.key] = _plain(hist.added[0]) if hist.added else None
+            before[col.key] = plain(hist.deleted[0]) if hist.deleted else None
+            after[col.key] = plain(hist.added[0]) if hist.added else None
     return before, after
 
 
