@@ -130,7 +130,9 @@ def reset(facts: AllowanceFacts) -> None:
         t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
         for t in ("allowance_run", "allowance_line", "allowance_hold")
     }
-    db.session.execute(sa.text("TRUNCATE allowance_line, allowance_run_part, allowance_run, allowance_hold"))
+    db.session.execute(
+        sa.text("TRUNCATE allowance_line, allowance_run_event, allowance_run_part, allowance_run, allowance_hold")
+    )
     extra = 0
     for row in db.session.execute(
         sa.text("SELECT id, level, district_id, amount, valid_from, valid_to FROM allowance_rate")

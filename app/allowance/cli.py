@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from app.allowance import compute, queries, services
 from app.allowance.exporter import export_run
-from app.allowance.models import AllowanceLine, RunState
+from app.allowance.models import AllowanceLine
 from app.allowance.rules import Month
 from app.core.cli_helpers import act_as, fail
 from app.core.identity import InvalidIdentity, parse_id_number
@@ -139,12 +139,19 @@ _transition("lock", services.lock)
 @click.option("--as", "username", default=None)
 @with_appcontext
 def export(month, fmt, output, lang, username):
-    """Export a locked month: XLSX with subtotals for finance, CSV lines for the bank."""
-    act_as(username)
+    """Export a month: XLSX with subtotals for finance (a run not yet locked: marked, for checking);
+    CSV lines for the bank (a locked run only)."""
+    user = act_as(username)
     run = queries.run_for(_month(month))
-    if run is None or run.state != RunState.locked:
-        fail(f"{month}: only a locked run is exported")
-    content, digest = export_run(sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id), run, fmt, lang)
+    if run is None:
+        fail(f"{month}: no run; compute it first")
+    made_by = (user.display_name or user.username) if user else "flask allowance export"
+    query = sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id)
+    try:
+        content, digest = export_run(query, run, fmt, lang, made_by, user.id if user else None)
+    except ServiceError as exc:
+        db.session.rollback()
+        fail(exc.message)
     Path(output).write_bytes(content)
-    db.session.commit()
-    click.echo(f"{output}: sha256 {digest}")
+    db.session.commit()  # the audit entry, once the file is written
+    click.echo(f"{output}: {run.state.value}, sha256 {digest}")

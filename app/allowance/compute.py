@@ -12,11 +12,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.allowance import rules
+from app.allowance import queries, rules
 from app.allowance.models import (
     AllowanceHold,
     AllowanceLine,
-    AllowancePolicy,
     AllowanceRate,
     AllowanceRun,
     AllowanceRunPart,
@@ -35,12 +34,7 @@ ARREARS_MONTHS = 12
 
 
 def registration_required(month: Month) -> bool:
-    row = db.session.scalar(
-        sa.select(AllowancePolicy)
-        .where(AllowancePolicy.valid_from <= month.first)
-        .order_by(AllowancePolicy.valid_from.desc())
-        .limit(1)
-    )
+    row = queries.policy_in_force(month.first)
     return True if row is None else row.registration_required
 
 

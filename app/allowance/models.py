@@ -107,9 +107,61 @@ class AllowanceRun(Audited, TimestampMixin, db.Model):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parts = relationship("AllowanceRunPart", back_populates="run", cascade="all, delete-orphan")
+    events = relationship(
+        "AllowanceRunEvent",
+        back_populates="run",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(AllowanceRunEvent.at, AllowanceRunEvent.id)",
+    )
 
     def __repr__(self) -> str:
         return f"<AllowanceRun {self.month:%Y-%m} {self.state.value}>"
+
+
+class RunEventKind(str, enum.Enum):
+    computed = "computed"
+    submitted = "submitted"
+    approved = "approved"
+    returned = "returned"
+    locked = "locked"
+    exported = "exported"
+
+    @property
+    def label(self):
+        return RUN_EVENT_LABELS[self]
+
+
+RUN_EVENT_LABELS = {
+    RunEventKind.computed: _l("Computed"),
+    RunEventKind.submitted: _l("Submitted for approval"),
+    RunEventKind.approved: _l("Approved"),
+    RunEventKind.returned: _l("Sent back to draft"),
+    RunEventKind.locked: _l("Locked"),
+    RunEventKind.exported: _l("Exported"),
+}
+
+
+class AllowanceRunEvent(db.Model):
+    """The run's timeline: who computed, submitted, approved, sent back, locked and exported it, and when.
+    The run's own *_by/*_at columns hold the current state; these rows keep every step."""
+
+    __tablename__ = "allowance_run_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("allowance_run.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[RunEventKind] = mapped_column(sa.Enum(RunEventKind, native_enum=False, length=16), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    detail: Mapped[str | None] = mapped_column(sa.String(40))  # e.g. the export's format
+
+    run = relationship("AllowanceRun", back_populates="events")
+    user = relationship("User", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AllowanceRunEvent run={self.run_id} {self.kind.value}>"
 
 
 class AllowanceRunPart(db.Model):
@@ -165,6 +217,7 @@ class AllowanceLine(db.Model):
     formula: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
 
     worker = relationship("Worker", lazy="joined")
+    district = relationship("District", lazy="joined")
 
     def __repr__(self) -> str:
         return f"<AllowanceLine worker={self.worker_id} {self.kind.value} {self.corrects_month:%Y-%m} {self.amount}>"

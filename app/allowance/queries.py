@@ -1,11 +1,20 @@
 """Reads of runs and lines, scoped by the user's districts."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.allowance.models import AllowanceLine, AllowanceRun, LineKind, RunState
+from app.allowance.models import (
+    AllowanceLine,
+    AllowancePolicy,
+    AllowanceRate,
+    AllowanceRun,
+    AllowanceRunEvent,
+    LineKind,
+    RunState,
+)
 from app.allowance.rules import Month
 from app.core.access import district_scope
 from app.extensions import db
@@ -123,3 +132,34 @@ def statements(worker_id: int) -> list[tuple[AllowanceRun, list[AllowanceLine]]]
     for run, line in rows:
         out.setdefault(run.id, (run, []))[1].append(line)
     return list(out.values())
+
+
+def events(run: AllowanceRun) -> list[AllowanceRunEvent]:
+    """The run's timeline, oldest first (instants in UTC; pages show them in Beijing time)."""
+    return list(
+        db.session.scalars(
+            sa.select(AllowanceRunEvent)
+            .where(AllowanceRunEvent.run_id == run.id)
+            .order_by(AllowanceRunEvent.at, AllowanceRunEvent.id)
+        )
+    )
+
+
+def rates_by_level() -> list[AllowanceRate]:
+    """Every rate row, by level (local → senior), then start date, city-wide before districts."""
+    rows = db.session.scalars(sa.select(AllowanceRate)).all()
+    return sorted(rows, key=lambda r: (r.level.rank, r.valid_from, r.district.code if r.district else "", r.id))
+
+
+def policies() -> list[AllowancePolicy]:
+    return list(db.session.scalars(sa.select(AllowancePolicy).order_by(AllowancePolicy.valid_from.desc())))
+
+
+def policy_in_force(on: date) -> AllowancePolicy | None:
+    """The policy row in force on a day (none: the default, a registration is required)."""
+    return db.session.scalar(
+        sa.select(AllowancePolicy)
+        .where(AllowancePolicy.valid_from <= on)
+        .order_by(AllowancePolicy.valid_from.desc())
+        .limit(1)
+    )

@@ -13,6 +13,7 @@ For worker w and month M (first day F, last day L, D days):
 
 import calendar
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app.exams.levels import Level
 
 CENT = Decimal("0.01")
+MONTH_TEXT = re.compile(r"\d{4}-\d{2}", re.ASCII)
 
 
 class Ineligible(str, enum.Enum):
@@ -40,10 +42,11 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> "Month":
-        year, month = text.strip().split("-")
-        if len(year) != 4 or len(month) != 2:
+        """YYYY-MM in ASCII digits; ValueError for anything else (also year 0000 or month 13)."""
+        text = (text or "").strip()
+        if not MONTH_TEXT.fullmatch(text):
             raise ValueError(text)
-        return cls.of(int(year), int(month))
+        return cls.of(int(text[:4]), int(text[5:]))
 
     @property
     def days(self) -> int:

@@ -1,6 +1,6 @@
 """Writes for the allowance: rates, policy, holds, runs and their states. Flush, never commit."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -9,19 +9,48 @@ from sqlalchemy.exc import IntegrityError
 
 from app.allowance.models import (
     AllowanceHold,
+    AllowanceLine,
     AllowancePolicy,
     AllowanceRate,
     AllowanceRun,
+    AllowanceRunEvent,
     AllowanceRunPart,
+    RunEventKind,
     RunState,
 )
 from app.allowance.rules import Month
 from app.core.audit import AuditAction, record
 from app.core.services import ServiceError
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_today, utcnow
 from app.exams.levels import Level
 from app.extensions import db
 from app.places.models import District
+from app.workers.models import PostPeriod
+
+RUN_SUBMITTED = "run_submitted"  # the reminders' notice kind asking the other officers to approve
+
+
+def month_window() -> tuple[Month | None, Month]:
+    """The months that make sense: from the first month anyone was in a post up to next month."""
+    first = db.session.scalar(sa.select(sa.func.min(PostPeriod.start_date)))
+    return (Month(first.replace(day=1)) if first else None), Month(local_today().replace(day=1)).shift(1)
+
+
+def check_month(month: Month) -> None:
+    """Refuse a month outside month_window() (computing it, holding in it)."""
+    first, last = month_window()
+    if first is None:
+        raise ServiceError(_("Nobody has a post yet, so there is no month to compute."), "month")
+    if not first.first <= month.first <= last.first:
+        raise ServiceError(
+            _(
+                "%(month)s is outside the months that can be computed: from %(first)s (the first post) to %(last)s.",
+                month=str(month),
+                first=str(first),
+                last=str(last),
+            ),
+            "month",
+        )
 
 
 def set_rate(
@@ -47,6 +76,39 @@ def set_rate(
     db.session.add(rate)
     db.session.flush()
     return rate
+
+
+def end_rate(rate: AllowanceRate, valid_to: date) -> AllowanceRate:
+    """Set the last day a rate is in force."""
+    if valid_to < rate.valid_from:
+        raise ServiceError(
+            _("The end date must not be before the start date (%(date)s).", date=rate.valid_from.isoformat()),
+            "valid_to",
+        )
+    rate.valid_to = valid_to
+    db.session.flush()
+    return rate
+
+
+def supersede_rate(rate: AllowanceRate, amount: Decimal, valid_from: date) -> AllowanceRate:
+    """A newer row for the same level and district from `valid_from`; the older one ends the day before."""
+    if valid_from <= rate.valid_from:
+        raise ServiceError(
+            _("A newer rate must start after the one it replaces (%(date)s).", date=rate.valid_from.isoformat()),
+            "valid_from",
+        )
+    if rate.valid_to is not None and valid_from > rate.valid_to + timedelta(days=1):
+        raise ServiceError(
+            _(
+                "This rate ended on %(date)s; add a new rate instead of replacing it.",
+                date=rate.valid_to.isoformat(),
+            ),
+            "valid_from",
+        )
+    newer = set_rate(rate.level, amount, valid_from, None, rate.district.code if rate.district else None)
+    rate.valid_to = valid_from - timedelta(days=1)
+    db.session.flush()
+    return newer
 
 
 def set_registration_required(valid_from: date, required: bool) -> AllowancePolicy:
@@ -79,6 +141,7 @@ def add_hold(worker_id: int, month: Month, reason: str) -> AllowanceHold:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give the reason for the hold."), "reason")
+    check_month(month)
     _refuse_unless_draft(_run_for(month))
     hold = db.session.scalar(
         sa.select(AllowanceHold).where(AllowanceHold.worker_id == worker_id, AllowanceHold.month == month.first)
@@ -100,6 +163,7 @@ def remove_hold(hold: AllowanceHold) -> None:
 
 def start_compute(month: Month, user_id: int | None) -> tuple[AllowanceRun, list[int | None]]:
     """Open (or reopen) the month's draft for computing; returns its district parts."""
+    check_month(month)
     run = _run_for(month)
     if run is None:
         try:
@@ -129,6 +193,7 @@ def finish_if_complete(run_id: int) -> bool:
         return False
     if all(p.done for p in run.parts):
         run.computed_at = utcnow()
+        _event(run, RunEventKind.computed, run.computed_by, run.computed_at)
         record(
             AuditAction.update,
             "allowance_run",
@@ -146,18 +211,26 @@ def submit(run: AllowanceRun, user_id: int) -> AllowanceRun:
     if run.computed_at is None:
         raise ServiceError(_("Compute the run completely before submitting it."))
     run.state, run.submitted_by, run.submitted_at = RunState.submitted, user_id, utcnow()
+    _event(run, RunEventKind.submitted, user_id, run.submitted_at)
     db.session.flush()
     _tell_other_payroll_officers(run, user_id)
     return run
 
 
+def may_approve(run: AllowanceRun, user_id: int) -> bool:
+    """A submitted run is approved by a payroll officer who neither computed nor submitted it."""
+    return run.state == RunState.submitted and user_id not in (run.submitted_by, run.computed_by)
+
+
 def approve(run: AllowanceRun, user_id: int) -> AllowanceRun:
     if run.state != RunState.submitted:
         raise ServiceError(_("Only a submitted run can be approved."))
-    if user_id in (run.submitted_by, run.computed_by):
+    if not may_approve(run, user_id):
         raise ServiceError(_("Another payroll officer must approve this run: you computed or submitted it."))
     run.state, run.approved_by, run.approved_at = RunState.approved, user_id, utcnow()
+    _event(run, RunEventKind.approved, user_id, run.approved_at)
     db.session.flush()
+    _settle_request_to_approve(run)
     return run
 
 
@@ -166,7 +239,9 @@ def return_to_draft(run: AllowanceRun, user_id: int) -> AllowanceRun:
         raise ServiceError(_("Only a submitted or approved run can be sent back to draft."))
     run.state = RunState.draft
     run.submitted_by = run.submitted_at = run.approved_by = run.approved_at = None
+    _event(run, RunEventKind.returned, user_id)
     db.session.flush()
+    _settle_request_to_approve(run)
     return run
 
 
@@ -174,9 +249,42 @@ def lock(run: AllowanceRun, user_id: int) -> AllowanceRun:
     if run.state != RunState.approved:
         raise ServiceError(_("Only an approved run can be locked."))
     run.state, run.locked_by, run.locked_at = RunState.locked, user_id, utcnow()
+    _event(run, RunEventKind.locked, user_id, run.locked_at)
     db.session.flush()
     _send_statements(run)
     return run
+
+
+def discard(run: AllowanceRun, user_id: int) -> None:
+    """Delete a draft run and its lines (e.g. a month computed by mistake). Audited."""
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run.id).with_for_update())
+    _refuse_unless_draft(run)
+    count = db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run.id)).rowcount
+    record(
+        AuditAction.delete,
+        "allowance_run",
+        run.id,
+        summary=f"discarded the draft for {run.month:%Y-%m} ({count} lines)",
+        before={"month": f"{run.month:%Y-%m}", "lines": count},
+    )
+    db.session.delete(run)
+    db.session.flush()
+
+
+def record_export(run: AllowanceRun, fmt: str, user_id: int | None) -> None:
+    _event(run, RunEventKind.exported, user_id, detail=fmt)
+    db.session.flush()
+
+
+def _event(run: AllowanceRun, kind: RunEventKind, user_id: int | None, at=None, detail: str | None = None) -> None:
+    db.session.add(AllowanceRunEvent(run_id=run.id, kind=kind, user_id=user_id, at=at or utcnow(), detail=detail))
+
+
+def _settle_request_to_approve(run: AllowanceRun) -> None:
+    """Once the run is approved or sent back, nobody is still asked to approve it."""
+    from app.reminders import notices  # in the function, as in the senders below: reminders reads allowance
+
+    notices.settle(RUN_SUBMITTED, f"run:{run.id}")
 
 
 def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
@@ -193,7 +301,7 @@ def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
     month = f"{run.month:%Y-%m}"
     notices.notify(
         others,
-        "run_submitted",
+        RUN_SUBMITTED,
         f"run:{run.id}",
         f"submitted:{run.submitted_at.isoformat()}",
         {"month": month, "by": submitter.display_name if submitter else ""},

@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 from app.allowance import compute, services
 from app.allowance.models import AllowanceRun, RunState
 from app.allowance.rules import Month
+from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.extensions import db
 
@@ -33,7 +34,11 @@ def compute_previous_month() -> str:
     run = db.session.query(AllowanceRun).filter_by(month=month.first).one_or_none()
     if run is not None and run.state != RunState.draft:
         return f"{month}: {run.state.value}, left alone"
-    run, districts = services.start_compute(month, None)
+    try:
+        run, districts = services.start_compute(month, None)
+    except ServiceError as exc:  # e.g. nobody had a post yet
+        db.session.rollback()
+        return f"{month}: {exc.message}"
     db.session.commit()
     queue_compute(run.id, districts)
     return f"{month}: computing"

@@ -1,18 +1,29 @@
+import io
+
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.allowance import bp, queries, services
-from app.allowance.exporter import export_run
-from app.allowance.forms import ActionForm, ComputeForm, HoldForm, PolicyForm, RateForm
-from app.allowance.models import AllowanceHold, AllowanceLine, AllowancePolicy, AllowanceRate, LineKind, RunState
+from app.allowance.exporter import check_exportable, export_file_name, export_run
+from app.allowance.forms import (
+    ActionForm,
+    ComputeForm,
+    EndRateForm,
+    HoldForm,
+    PolicyForm,
+    RateForm,
+    SupersedeRateForm,
+)
+from app.allowance.models import AllowanceHold, AllowanceLine, AllowanceRate, LineKind, RunState
 from app.allowance.rules import Ineligible, Month
 from app.allowance.tasks import queue_compute
 from app.core.access import Role, district_scope, roles_required
 from app.core.forms import page_number, show_service_error
 from app.core.identity import InvalidIdentity, parse_id_number
 from app.core.services import ServiceError
+from app.core.timeutil import local_today
 from app.exams.levels import Level
 from app.extensions import db
 from app.places.queries import all_districts
@@ -30,9 +41,13 @@ INELIGIBLE_LABELS = {
 FILTERS = ("paid", "ineligible", "held", "arrears", "all")
 
 
+def _is_operator() -> bool:
+    return current_user.role == Role.payroll and district_scope(current_user) is None
+
+
 def _operator():
     """Computing and moving runs is for city-wide payroll officers."""
-    if current_user.role != Role.payroll or district_scope(current_user) is not None:
+    if not _is_operator():
         abort(403)
 
 
@@ -50,7 +65,7 @@ def run_list():
         "allowance/runs.html",
         runs=queries.runs(),
         form=ComputeForm(),
-        can_operate=current_user.role == Role.payroll and district_scope(current_user) is None,
+        can_operate=_is_operator(),
     )
 
 
@@ -130,7 +145,9 @@ def run_detail(month: str):
         changes=queries.diff_with_previous(current_user, run) if view == "diff" else None,
         form=ActionForm(),
         ineligible_labels=INELIGIBLE_LABELS,
-        can_operate=current_user.role == Role.payroll and district_scope(current_user) is None,
+        can_operate=_is_operator(),
+        can_approve=_is_operator() and services.may_approve(run, current_user.id),
+        events=queries.events(run),
     )
 
 
@@ -176,6 +193,32 @@ def run_lock(month: str):
     return _transition(month, services.lock, lambda: _("The run is locked; it will never change."))
 
 
+@bp.route("/runs/<month>/discard", methods=["GET", "POST"])
+@roles_required(Role.payroll)
+def run_discard(month: str):
+    """A confirmation page; its button discards the draft and its lines."""
+    _operator()
+    run = queries.run_for(_month_or_404(month))
+    if run is None:
+        abort(404)
+    form = ActionForm()
+    if run.state != RunState.draft:
+        flash(_("Only a draft can be discarded."), "warning")
+        return redirect(url_for("allowance.run_detail", month=month))
+    if form.validate_on_submit():
+        try:
+            services.discard(run, current_user.id)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("allowance.run_detail", month=month))
+        db.session.commit()
+        flash(_("The draft for %(month)s has been discarded.", month=month), "success")
+        return redirect(url_for("allowance.run_list"))
+    lines = queries.grand_total(queries.scoped_lines(current_user, run))[0]
+    return render_template("allowance/discard.html", run=run, lines=lines, form=form)
+
+
 @bp.route("/runs/<month>/export.<fmt>")
 @roles_required(*PAYROLL)
 def run_export(month: str, fmt: str):
@@ -184,19 +227,22 @@ def run_export(month: str, fmt: str):
     run = queries.run_for(_month_or_404(month))
     if run is None:
         abort(404)
-    if run.state != RunState.locked:
-        flash(_("Only a locked run can be exported."), "warning")
+    try:
+        check_exportable(run, fmt)
+    except ServiceError as exc:
+        flash(exc.message, "warning")
         return redirect(url_for("allowance.run_detail", month=month))
     lang = "en" if request.args.get("lang") == "en" else "zh"
-    content, _digest = export_run(queries.scoped_lines(current_user, run), run, fmt, lang)
+    made_by = current_user.display_name or current_user.username
+    content, _digest = export_run(queries.scoped_lines(current_user, run), run, fmt, lang, made_by, current_user.id)
     db.session.commit()
     mimetype = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return Response(
-        content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename=allowance-{month}.{fmt}"}
+    return send_file(
+        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=export_file_name(run, fmt, lang)
     )
 
 
@@ -232,20 +278,44 @@ def rates():
             db.session.commit()
             flash(_("The policy has been saved."), "success")
             return redirect(url_for("allowance.rates"))
-    rows = db.session.scalars(
-        sa.select(AllowanceRate).order_by(
-            AllowanceRate.level, AllowanceRate.district_id, AllowanceRate.valid_from.desc()
-        )
-    ).all()
-    policies = db.session.scalars(sa.select(AllowancePolicy).order_by(AllowancePolicy.valid_from.desc())).all()
     return render_template(
         "allowance/rates.html",
-        rows=rows,
-        policies=policies,
+        rows=queries.rates_by_level(),
+        policies=queries.policies(),
+        policy_now=queries.policy_in_force(local_today()),
+        today=local_today(),
         form=form,
         policy_form=policy_form,
         can_edit=current_user.role == Role.admin,
     )
+
+
+@bp.route("/rates/<int:rate_id>", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def rate_edit(rate_id: int):
+    """End a rate (its last day in force) or replace it by a newer amount from a date."""
+    rate = db.get_or_404(AllowanceRate, rate_id)
+    end_form, newer_form = EndRateForm(prefix="end"), SupersedeRateForm(prefix="newer")
+    response = None
+    if "end-valid_to" in request.form and end_form.validate_on_submit():
+        response = _change_rate(end_form, services.end_rate, rate, end_form.valid_to.data)
+    elif "newer-amount" in request.form and newer_form.validate_on_submit():
+        response = _change_rate(
+            newer_form, services.supersede_rate, rate, newer_form.amount.data, newer_form.valid_from.data
+        )
+    return response or render_template("allowance/rate.html", rate=rate, end_form=end_form, newer_form=newer_form)
+
+
+def _change_rate(form, change, *args):
+    try:
+        change(*args)
+    except ServiceError as exc:
+        db.session.rollback()
+        show_service_error(form, exc)
+        return None
+    db.session.commit()
+    flash(_("The rate has been saved."), "success")
+    return redirect(url_for("allowance.rates"))
 
 
 # ---- holds ----

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.reminders.models import Channel, Delivery, Notice
+from app.reminders.models import Channel, Delivery, DeliveryState, Notice
 
 
 def notify(user_ids: list[int], kind: str, target: str, occurrence: str, params: dict) -> int:
@@ -119,6 +119,20 @@ def mark_read(user_id: int, notice_id: int | None = None) -> None:
     if notice_id is not None:
         stmt = stmt.where(Notice.id == notice_id)
     db.session.execute(stmt.values(read_at=utcnow()))
+
+
+def settle(kind: str, target: str) -> None:
+    """The thing a notice asked for is done (e.g. the run it asked to approve was approved): mark it
+    read for every recipient, and skip its deliveries that have not gone out yet."""
+    notice_ids = sa.select(Notice.id).where(Notice.kind == kind, Notice.target == target)
+    db.session.execute(
+        sa.update(Notice).where(Notice.id.in_(notice_ids), Notice.read_at.is_(None)).values(read_at=utcnow())
+    )
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.notice_id.in_(notice_ids), Delivery.state == DeliveryState.pending, Delivery.claim.is_(None))
+        .values(state=DeliveryState.skipped, last_error="settled: no longer needed")
+    )
 
 
 def text(notice: Notice) -> str:

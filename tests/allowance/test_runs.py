@@ -177,11 +177,12 @@ def test_exports_for_finance_and_the_bank(people):
     query = sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id)
     content, digest = export_run(query, run, "xlsx")
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("月份", "区县代码", "区县")
-    names = [r[7] for r in rows[1:]]
+    assert rows[2][:3] == ("月份", "区县代码", "区县")  # below the title and the "made at, by" line
+    names = [r[7] for r in rows[3:] if len(r) > 7]
     assert "'=HYPERLINK(1)" in names and "李娜" in names
-    assert names.count("街道小计") == 2 and names.count("区县合计") == 2 and names[-1] == "总计"
-    assert rows[-1][12] == Decimal("500.00") or float(rows[-1][12]) == 500.0
+    assert names.count("街道小计") == 2 and names.count("区县合计") == 2
+    (total,) = [r for r in rows if len(r) > 7 and r[7] == "总计"]
+    assert float(total[12]) == 500.0
     text = export_run(query, run, "csv", "en")[0]
     assert text.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
