@@ -44,12 +44,21 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"  # a fixed window lets twice the limit through at its edge
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_FAILURE_LIMIT = "5 per minute"
+    # Failed sign-ins only; limits in the syntax of the `limits` library, several joined by ";".
+    LOGIN_ACCOUNT_LIMITS = os.environ.get("LOGIN_ACCOUNT_LIMITS", "5 per minute;20 per 15 minutes")
+    LOGIN_ADDRESS_LIMITS = os.environ.get("LOGIN_ADDRESS_LIMITS", "50 per 15 minutes")
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are trusted (0: none).
+    # Behind a proxy, set it: otherwise every client has the proxy's address and shares its throttle.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    SERVER_HEADER = "socialwork"  # the Server header names no framework or version
 
     CELERY = {
         "broker_url": _broker_url(),

@@ -20,6 +20,7 @@ ACCESS = {
     "accounts.set_locale": PUBLIC,
     "accounts.logout": ANYONE_LOGGED_IN,
     "accounts.change_password": ANYONE_LOGGED_IN,
+    "accounts.reset_calendar_link": {"worker_user"},
     "accounts.user_list": ADMIN,
     "accounts.user_create": ADMIN,
     "accounts.user_edit": ADMIN,

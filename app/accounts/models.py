@@ -1,3 +1,5 @@
+import contextlib
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -21,6 +23,16 @@ def _hasher() -> PasswordHasher:
     return hasher
 
 
+def verify_dummy_password(password: str) -> None:
+    """Spend the time of one real verification when there is no usable hash, so that the
+    answer's timing does not tell whether an account exists or is active."""
+    dummy = current_app.extensions.get("argon2_dummy")
+    if dummy is None:
+        dummy = current_app.extensions["argon2_dummy"] = _hasher().hash(secrets.token_urlsafe(16))
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher().verify(dummy, password)
+
+
 user_district = sa.Table(
     "user_district",
     db.metadata,
@@ -31,7 +43,8 @@ user_district = sa.Table(
 
 class User(UserMixin, Audited, TimestampMixin, db.Model):
     __tablename__ = "user"
-    __audit_exclude__ = ("password_hash", "last_login_at")  # sign-ins get entries of their own
+    # Sign-ins get entries of their own; the versions change on sign-out and password changes.
+    __audit_exclude__ = ("password_hash", "last_login_at", "session_version", "calendar_version")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
@@ -45,6 +58,10 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="zh_CN")
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session's and remember-me cookie's identity: bumping it ends them all.
+    session_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1, server_default="1")
+    # Part of the calendar feed's address: bumping it makes the old address useless.
+    calendar_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1, server_default="1")
 
     districts = relationship("District", secondary=user_district, lazy="selectin", order_by="District.code")
     worker = relationship("Worker", lazy="joined")
@@ -52,6 +69,10 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask_login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher().hash(password)

@@ -3,9 +3,11 @@
 import re
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.accounts.models import PasswordResetRequest, User
+from app.accounts.models import PasswordResetRequest, User, verify_dummy_password
 from app.core.access import Role
 from app.core.identity import InvalidIdentity, normalize_mobile, parse_id_number
 from app.core.services import ServiceError
@@ -49,12 +51,78 @@ def find_login_user(login: str) -> User | None:
     return users[0] if len(users) == 1 else None  # a shared mobile number is ambiguous
 
 
+def login_throttle_key(login: str) -> str:
+    """One key per account, however its login was spelt; an unknown login by its normalised form."""
+    user = find_login_user(login)
+    if user is not None:
+        return f"user:{user.id}"
+    login = (login or "").strip()
+    try:
+        return "id:" + parse_id_number(login).number
+    except InvalidIdentity:
+        pass
+    try:
+        return "mobile:" + normalize_mobile(login)
+    except InvalidIdentity:
+        return "name:" + login.lower()
+
+
 def authenticate(login: str, password: str) -> User | None:
     user = find_login_user(login)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
+        verify_dummy_password(password)  # the same work as a wrong password: timing tells nothing
+        return None
+    if not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user of a session or remember-me cookie, if the cookie's session version is current."""
+    user_id, _sep, version = (session_id or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # also a cookie from before session versions existed
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
+def _credentials_changed(user: User) -> None:
+    end_sessions(user)
+    user.calendar_version = (user.calendar_version or 1) + 1
+
+
+def _calendar_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ics")
+
+
+def calendar_token(user: User) -> str:
+    return _calendar_serializer().dumps([user.id, user.calendar_version])
+
+
+def calendar_user(token: str) -> User | None:
+    """The active user whose current calendar address this is."""
+    try:
+        user_id, version = _calendar_serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or user.calendar_version != version:
+        return None
+    return user
+
+
+def reset_calendar_link(user: User) -> None:
+    user.calendar_version = (user.calendar_version or 1) + 1
+    db.session.flush()
 
 
 def create_user(
@@ -101,6 +169,8 @@ def update_user(
     user.role = Role(role)
     user.display_name = (display_name or "").strip() or user.username
     user.email = email or None
+    if user.active and not active:
+        _credentials_changed(user)
     user.active = active
     _apply_scope(user, district_codes, city_wide, worker_id_number)
     db.session.flush()
@@ -150,6 +220,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ServiceError(exc.message, "new_password") from None
     user.set_password(new)
     user.must_change_password = False
+    _credentials_changed(user)
     db.session.flush()
 
 
@@ -172,6 +243,7 @@ def admin_reset_password(user: User, temporary_password: str) -> None:
     check_password_strength(temporary_password)
     user.set_password(temporary_password)
     user.must_change_password = True
+    _credentials_changed(user)
     now = utcnow()
     for req in db.session.scalars(
         sa.select(PasswordResetRequest).where(

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,22 +16,37 @@ from app.accounts.models import PasswordResetRequest, User
 from app.core.access import Role, roles_required
 from app.core.audit import AuditAction, record
 from app.core.forms import page_number, show_service_error
+from app.core.security import safe_redirect_target
 from app.core.services import ServiceError
 from app.extensions import db, limiter
 from app.places.queries import all_districts
 
 
-def _login_key() -> str:
-    return f"{request.remote_addr}|{(request.form.get('login') or '').strip().lower()}"
+def _account_key() -> str:
+    return "account:" + services.login_throttle_key(request.form.get("login") or "")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
+def _address_key() -> str:
+    return f"address:{request.remote_addr}"
+
+
+def _login_failed(response) -> bool:
+    """Only a wrong login or password counts towards the throttles (not a success, not a 429)."""
+    return g.get("login_failed", False)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    _login_limit, key_func=_login_key, methods=["POST"], deduct_when=lambda response: response.status_code != 302
+    lambda: current_app.config["LOGIN_ACCOUNT_LIMITS"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ADDRESS_LIMITS"],
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
 )
 def login():
     if current_user.is_authenticated:
@@ -40,6 +55,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
+            g.login_failed = True
             form.password.errors.append(_("The user name or the password is wrong."))
         else:
             chosen_locale = session.get("locale")
@@ -48,19 +64,21 @@ def login():
             login_user(user, remember=form.remember.data)
             record(AuditAction.login, "user", user.id, summary=f"sign-in {user.username}")
             db.session.commit()
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("main.home")
-            return redirect(target)
+            return redirect(safe_redirect_target(request.args.get("next"), url_for("main.home")))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    LocaleForm().validate_on_submit()
+    if not LocaleForm().validate_on_submit():
+        abort(400)
+    # Cookies live in the browser, so a copy of one outlives this session: signing out bumps the
+    # user's session version, which ends every session and remember-me cookie of theirs.
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -93,6 +111,9 @@ def change_password():
             show_service_error(form, exc)
         else:
             db.session.commit()
+            # Every other session has just ended; this one goes on with the new session version.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/change_password.html", form=form)
@@ -108,8 +129,18 @@ def set_locale(code: str):
     if current_user.is_authenticated:
         services.set_locale(current_user, code)
         db.session.commit()
-    target = request.referrer or url_for("main.home")
-    return redirect(target)
+    return redirect(safe_redirect_target(request.referrer, url_for("main.home")))
+
+
+@bp.route("/account/calendar-link/reset", methods=["POST"])
+@roles_required(Role.worker)
+def reset_calendar_link():
+    if not LocaleForm().validate_on_submit():
+        abort(400)
+    services.reset_calendar_link(current_user)
+    db.session.commit()
+    flash(_("Your calendar link has been replaced; the old one no longer works."), "success")
+    return redirect(url_for("training.my_training"))
 
 
 @bp.before_app_request

@@ -10,7 +10,7 @@ def init_core(app: Flask) -> None:
     from app.core.celery import celery_init_app
     from app.core.errors import register_error_handlers
     from app.core.locale import select_locale, select_timezone
-    from app.core.security import register_security_headers
+    from app.core.security import init_security
     from app.core.templating import register_template_helpers
 
     db.init_app(app)
@@ -30,14 +30,14 @@ def init_core(app: Flask) -> None:
     login_manager.login_message = None
     celery_init_app(app)
     register_error_handlers(app)
-    register_security_headers(app)
+    init_security(app)
     register_template_helpers(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.accounts.models import User
+    def load_user(session_id: str):
+        from app.accounts.services import load_session_user  # core imports no domain at the top
 
-        return db.session.get(User, int(user_id))
+        return load_session_user(session_id)
 
 
 def _import_models() -> None:

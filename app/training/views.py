@@ -3,11 +3,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.accounts.services import calendar_token, calendar_user
 from app.core.access import Role, district_scope, roles_required
 from app.core.exporting import write_xlsx
 from app.core.forms import show_service_error
@@ -567,7 +567,7 @@ def my_training():
         )
         if s.id not in taken
     ]
-    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ics").dumps(current_user.id)
+    token = calendar_token(current_user)
     return render_template(
         "training/mine.html",
         mine=mine,
@@ -644,15 +644,10 @@ def checkin():
 
 @bp.route("/calendar/<token>.ics")
 def ics(token: str):
-    """A calendar feed of a worker's sessions for calendar apps (the URL is the credential)."""
-    from app.accounts.models import User
-
-    try:
-        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ics").loads(token)
-    except BadSignature:
-        abort(404)
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.worker_id is None:
+    """A calendar feed of a worker's sessions for calendar apps (the URL is the credential; it
+    changes with the password and when its owner resets it)."""
+    user = calendar_user(token)
+    if user is None or user.worker_id is None:
         abort(404)
     enrolments = db.session.scalars(
         sa.select(Enrolment).where(Enrolment.worker_id == user.worker_id, Enrolment.state == EnrolmentState.enrolled)

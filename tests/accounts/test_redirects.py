@@ -1,0 +1,45 @@
+"""After sign-in and after a language switch the app goes only to a path on this site."""
+
+import pytest
+
+from tests.factories import PASSWORD, csrf_token, login, post
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "/%09/evil.example/",
+        "/%0a/evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "https://evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example/",
+    ],
+)
+def test_sign_in_refuses_to_go_off_site(client, world, target):
+    token = csrf_token(client)
+    response = client.post(
+        f"/login?next={target}", data={"login": "t_admin", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_goes_back_to_the_page_asked_for(client, world):
+    assert client.get("/workers/?page=2").status_code == 302
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=/workers/%3Fpage%3D2", data={"login": "t_admin", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/workers/?page=2"
+
+
+def test_the_language_switch_returns_only_to_a_page_of_this_site(client, world):
+    login(client, "t_admin")
+    response = post(client, "/locale/en", headers={"Referer": "https://evil.example/phish"})
+    assert response.headers["Location"] == "/"
+    response = post(client, "/locale/zh_CN", headers={"Referer": "http://localhost/workers/?q=a"})
+    assert response.headers["Location"] == "/workers/?q=a"
