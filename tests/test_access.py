@@ -446,3 +446,35 @@ def test_a_district_coordinator_sees_and_resolves_exactly_their_queue(app, clien
     db.session.expire_all()
     assert db.session.get(ReviewItem, mine.id).worker_id == w.worker_a.id
     assert db.session.get(ReviewItem, theirs.id).state.value == "pending"
+
+
+def test_a_district_coordinator_reads_exactly_their_districts_participants_on_a_training_session(client, world):
+    """Training joined the data dimension once its scope fix landed (b795480): a city-wide
+    session with a participant from each district."""
+    from app.extensions import db
+    from app.training import services as training
+    from tests.training.helpers import session
+
+    city_session = session(world.course)
+    for w in (world.worker_a, world.worker_b):
+        training.enrol(city_session, w.id)
+    db.session.commit()
+    login(client, world.coord_a.username)
+    for url in (  # attendance on a city-wide session is managed city-wide (403), tested with training
+        f"/training/sessions/{city_session.id}",
+        f"/training/sessions/{city_session.id}/sign-in-sheet",
+        f"/training/sessions/{city_session.id}/roster.xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(".xlsx"):
+            import io
+
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(response.data))
+            text = " ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None)
+        else:
+            text = response.get_data(as_text=True)
+        assert "李娜" not in text and world.worker_b.masked_id not in text and "13800000002" not in text, url
+        assert "张伟" in text, url
