@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.core import importing
 from app.core.importing import ImportJob, JobState
+from app.core.security import safe_redirect_target
 from app.core.tabular import FileRejected
 from app.extensions import db
 
@@ -50,7 +51,7 @@ def confirm_import(kind_name: str, confirm_cls):
     staged = importing.load_upload(form.token.data, kind_name, current_user.id)
     if staged is None:
         flash(_("The uploaded file is no longer available; please upload it again."), "danger")
-        return redirect(request.referrer or url_for("main.home"))
+        return redirect(safe_redirect_target(request.referrer, url_for("main.home")))
     job = ImportJob(kind=kind_name, filename=staged[0], user_id=current_user.id, token=form.token.data)
     db.session.add(job)
     db.session.commit()

@@ -54,3 +54,16 @@ def test_the_redirect_rule_itself_refuses_what_browsers_read_as_another_site(app
     with app.test_request_context("/", base_url="http://localhost"):
         assert safe_redirect_target(target, "/home") == "/home"
         assert safe_redirect_target("http://localhost/workers/?q=1", "/home") == "/workers/?q=1"
+
+
+def test_a_lapsed_import_goes_back_only_to_a_page_of_this_site(client, world):
+    login(client, "t_coord_a")
+    response = post(
+        client,
+        "/workers/import/confirm",
+        {"token": "0" * 32},
+        token_from="/workers/",
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
