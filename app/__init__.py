@@ -20,6 +20,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.core import init_core
 
     init_core(app)
+    from app.core.guard import register_request_guard
+
+    register_request_guard(app)
     from app.core import health
 
     app.register_blueprint(health.bp)

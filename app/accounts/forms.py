@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.core.access import ROLE_LABELS
+from app.core.forms import IdNumber
 
 
 class LoginForm(FlaskForm):
@@ -36,7 +37,7 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     districts = SelectMultipleField(_l("Districts"), choices=[], validate_choice=True)
     city_wide = BooleanField(_l("City-wide"))
-    worker_id_number = StringField(_l("Linked worker's ID number"), validators=[Optional(), Length(max=18)])
+    worker_id_number = StringField(_l("Linked worker's ID number"), validators=[Optional(), Length(max=18), IdNumber()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)])
 

@@ -1,6 +1,8 @@
 """Template filters and globals shared by every page."""
 
 from flask import Flask, request, url_for
+from jinja2 import pass_context
+from wtforms import Form
 
 from app.core.identity import mask_id_number
 from app.core.locale import select_locale
@@ -13,12 +15,20 @@ def url_with(**changes) -> str:
     args.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    # The path's own parts win over a query parameter of the same name (?month=… on /runs/<month>).
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+@pass_context
+def invalid_forms(context) -> list[Form]:
+    """The forms on this page that have errors, for the summary base.html shows above the page."""
+    return [value for value in context.get_all().values() if isinstance(value, Form) and value.errors]
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = mask_id_number
     app.jinja_env.globals["url_with"] = url_with  # a global, so imported macros see it too
+    app.jinja_env.globals["invalid_forms"] = invalid_forms
 
     @app.template_filter("localtime")
     def localtime(value, fmt="%Y-%m-%d %H:%M"):

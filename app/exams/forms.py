@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import IdNumber, InRange
 from app.exams.levels import LEVEL_LABELS, SUBJECTS
 
 
@@ -15,25 +16,23 @@ def level_choices():
 
 
 class ExamYearForm(FlaskForm):
-    year = DecimalField(_l("Exam year"), places=0, validators=[DataRequired(), NumberRange(1990, 2100)])
+    year = DecimalField(_l("Exam year"), places=0, validators=[InRange(1990, 2100)])
     exam_date = DateField(_l("Exam date"), validators=[Optional()])
     results_date = DateField(_l("Results date"), validators=[DataRequired()])
     registration_opens = DateField(_l("Exam registration opens"), validators=[Optional()])
     registration_closes = DateField(_l("Exam registration closes"), validators=[Optional()])
-    mark_A1 = DecimalField("A1", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
-    mark_A2 = DecimalField("A2", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
-    mark_I1 = DecimalField("I1", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
-    mark_I2 = DecimalField("I2", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
-    mark_I3 = DecimalField("I3", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
-    mark_S1 = DecimalField("S1", places=1, default=60, validators=[DataRequired(), NumberRange(0, 100)])
+    mark_A1 = DecimalField("A1", places=1, default=60, validators=[InRange(0, 100)])
+    mark_A2 = DecimalField("A2", places=1, default=60, validators=[InRange(0, 100)])
+    mark_I1 = DecimalField("I1", places=1, default=60, validators=[InRange(0, 100)])
+    mark_I2 = DecimalField("I2", places=1, default=60, validators=[InRange(0, 100)])
+    mark_I3 = DecimalField("I3", places=1, default=60, validators=[InRange(0, 100)])
+    mark_S1 = DecimalField("S1", places=1, default=60, validators=[InRange(0, 100)])
 
 
 class ResultForm(FlaskForm):
     exam_year = SelectField(_l("Exam year"), coerce=int, choices=[])
     subject = SelectField(_l("Subject"), choices=subject_choices)
-    score = DecimalField(
-        _l("Score"), places=1, validators=[DataRequired(message=_l("Give a score.")), NumberRange(0, 100)]
-    )
+    score = DecimalField(_l("Score"), places=1, validators=[InRange(0, 100)])
 
 
 class ReviewForm(FlaskForm):
@@ -53,13 +52,13 @@ class RegistrationForm(FlaskForm):
 
 class CEForm(FlaskForm):
     date = DateField(_l("Date"), validators=[DataRequired()])
-    hours = DecimalField(_l("Hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 200)])
+    hours = DecimalField(_l("Hours"), places=1, validators=[InRange("0.1", 200)])
     description = StringField(_l("Training or course attended"), validators=[DataRequired(), Length(max=200)])
     proof = StringField(_l("Proof (certificate or document number)"), validators=[DataRequired(), Length(max=200)])
 
 
 class MatchForm(FlaskForm):
-    id_number = StringField(_l("ID number of the worker"), validators=[DataRequired(), Length(max=18)])
+    id_number = StringField(_l("ID number of the worker"), validators=[DataRequired(), Length(max=18), IdNumber()])
 
 
 class ActionForm(FlaskForm):

@@ -135,6 +135,10 @@ def plan_import(
             key, payload = kind.parse(raw, context)
         except CellError as exc:
             row_errors.append(RowError(number, table.label(exc.column), exc.message))
+        try:
+            name = tabular.text(raw.get("name"), 64, required=False) or ""
+        except ValueError as exc:  # a name too long is the row's error, not a failed page
+            row_errors.append(RowError(number, table.label("name"), str(exc)))
         plan.errors.extend(row_errors)
         if row_errors:
             continue
@@ -148,7 +152,6 @@ def plan_import(
             )
             continue
         seen[(id_number, key)] = number
-        name = tabular.text(raw.get("name"), 64, required=False) or "" if "name" in raw else ""
         plan.rows.append(Row(number, id_number, name[:64], key, payload))
     if plan.errors:
         plan.errors.sort(key=lambda e: e.row)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from app.core import tabular
 from app.core.audit import AuditAction, record
+from app.core.identity import is_ascii_digits, normalize_text
 from app.core.services import ServiceError
 from app.core.tabular import Column, RowError
 from app.extensions import db
@@ -101,7 +102,7 @@ def plan_places_import(filename: str, data: bytes) -> PlacesPlan:
                 fail(key, str(exc))
         try:
             ccode = tabular.code_text(raw.get("community_code"))
-            if not ccode or not ccode.isdigit() or len(ccode) > 20:
+            if not is_ascii_digits(ccode) or len(ccode) > 20:
                 raise ValueError(_("a community code is up to 20 digits"))
             if ccode in seen_codes:
                 raise ValueError(_("the same community code is already in row %(row)d", row=seen_codes[ccode]))
@@ -192,8 +193,8 @@ def save_street(street: Street | None, district_id: int, name: str) -> Street:
 
 
 def save_community(community: Community | None, street: Street, code: str, name: str) -> Community:
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code.isdigit() or len(code) > 20:
+    code, name = normalize_text(code), (name or "").strip()
+    if not is_ascii_digits(code) or len(code) > 20:
         raise ServiceError(_("A community code is up to 20 digits."), "code")
     if not name:
         raise ServiceError(_("The name is required."), "name")

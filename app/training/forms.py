@@ -12,8 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.core.forms import DigitCode, IdNumber, InRange
 from app.core.timeutil import LOCAL_TZ
 from app.exams.forms import level_choices
 from app.training.models import TRACK_LABELS
@@ -47,19 +48,19 @@ class CourseForm(FlaskForm):
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    credit_hours = DecimalField(_l("Credit hours"), places=1, validators=[DataRequired(), NumberRange(0.1, 500)])
+    credit_hours = DecimalField(_l("Credit hours"), places=1, validators=[InRange("0.1", 500)])
     threshold = DecimalField(
         _l("Completion threshold (percentage of meetings attended)"),
         places=0,
         default=80,
-        validators=[DataRequired(), NumberRange(1, 100)],
+        validators=[InRange(1, 100)],
     )
 
 
 class SessionForm(FlaskForm):
     name = StringField(_l("Session name"), validators=[DataRequired(), Length(max=80)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=120)])
-    capacity = IntegerField(_l("Capacity"), validators=[DataRequired(message=_l("Give the capacity."))])
+    capacity = IntegerField(_l("Capacity"), validators=[InRange(1, 10000)])
     district_id = SelectField(_l("Organised for"), coerce=lambda v: int(v) if v else None, choices=[])
     enrol_opens = DateTimeLocalField(_l("Enrolment opens"), validators=[DataRequired()])
     enrol_closes = DateTimeLocalField(_l("Enrolment closes"), validators=[DataRequired()])
@@ -75,7 +76,7 @@ class SessionForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18), IdNumber()])
 
 
 def _optional_id(value):
@@ -97,7 +98,7 @@ class BulkEnrolForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=8)])
+    code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=8), DigitCode(6)])
 
 
 class ActionForm(FlaskForm):

@@ -10,8 +10,8 @@ from flask_login import current_user
 from app.accounts.services import calendar_token, calendar_user
 from app.core.access import Role, district_scope, roles_required
 from app.core.exporting import write_xlsx
-from app.core.forms import show_service_error
-from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.forms import date_arg, show_service_error
+from app.core.identity import InvalidIdentity, is_ascii_digits, parse_id_number
 from app.core.services import ServiceError
 from app.core.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from app.exams.levels import Level
@@ -434,7 +434,7 @@ def roster_mark(session_id: int, meeting_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     value, worker_id = request.form.get("mark"), request.form.get("worker_id", "")
-    if value not in Mark._value2member_map_ or not worker_id.isdigit() or len(worker_id) > 9:
+    if value not in Mark._value2member_map_ or not is_ascii_digits(worker_id) or len(worker_id) > 9:
         abort(400)
     if queries.participant(current_user, session_id, int(worker_id)) is None:
         abort(404)
@@ -513,10 +513,7 @@ def roster_xlsx(session_id: int):
 @roles_required(*STAFF)
 def calendar():
     view = "week" if request.args.get("view") == "week" else "month"
-    try:
-        anchor = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        anchor = local_today()
+    anchor = date_arg("date") or local_today()
     if view == "week":
         first = anchor - timedelta(days=anchor.weekday())
         days = [first + timedelta(days=i) for i in range(7)]

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.forms import IdNumber, Mobile
 from app.workers.models import POST_LABELS
 
 
@@ -18,9 +19,9 @@ class PeriodFields:
 
 
 class WorkerForm(FlaskForm):
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18), IdNumber()])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    phone = StringField(_l("Mobile"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Mobile"), validators=[Optional(), Length(max=20), Mobile()])
 
 
 class NewWorkerForm(PeriodFields, WorkerForm):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from app.core.access import Role, district_scope
-from app.core.identity import InvalidIdentity, normalize_mobile
+from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
 from app.extensions import db
 from app.workers.models import PostPeriod, PostType, Worker
 
@@ -84,8 +84,8 @@ def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
 
 
 def _search_clause(q: str):
-    upper = q.upper()
-    if len(upper) >= 6 and upper[:-1].isdigit() and (upper[-1].isdigit() or upper[-1] == "X"):
+    upper = normalize_text(q).upper()  # a full-width paste finds the same worker
+    if len(upper) >= 6 and is_ascii_digits(upper[:-1]) and (is_ascii_digits(upper[-1]) or upper[-1] == "X"):
         if len(upper) == 18:
             return Worker.id_number == upper
         try:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.core import import_views
 from app.core.access import Role, district_scope, roles_required
 from app.core.audit import AuditLog
-from app.core.forms import page_number, show_service_error
+from app.core.forms import int_arg, page_number, show_service_error
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.exams.levels import SUBJECTS
@@ -24,21 +24,14 @@ STAFF = (Role.coordinator, Role.payroll, Role.admin)
 EDITORS = (Role.coordinator, Role.admin)
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filter_from_args() -> queries.WorkerFilter:
     post = request.args.get("post")
     status = request.args.get("status", "")
     return queries.WorkerFilter(
         q=(request.args.get("q") or "")[:64],
-        district_id=_int_arg("district"),
-        street_id=_int_arg("street"),
-        community_id=_int_arg("community"),
+        district_id=int_arg("district"),
+        street_id=int_arg("street"),
+        community_id=int_arg("community"),
         post_type=PostType(post) if post in PostType._value2member_map_ else None,
         status=status if status in ("in_post", "left") else "",
         sort=request.args.get("sort", "name"),
