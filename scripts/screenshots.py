@@ -271,7 +271,7 @@ def main() -> int:
             sign_in(payroll1, base, "payroll1")
             compute_month(payroll1, base, locked)
             payroll1.click("#submit-run")
-            expect(payroll1.locator("#approve-run")).to_be_visible()
+            expect(payroll1.locator("#approve-elsewhere")).to_be_visible()  # a second officer approves
             payroll2 = new_page()
             sign_in(payroll2, base, "payroll2")
             payroll2.goto(f"{base}/allowance/runs/{locked}")
