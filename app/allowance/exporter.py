@@ -134,6 +134,7 @@ def _rows(lines_query: sa.Select, run: AllowanceRun, lang: str):
         .outerjoin(Street, Street.id == line.street_id)
         .outerjoin(Community, Community.id == line.community_id)
         .order_by(District.code, Street.name, Community.code, Worker.id_number, line.kind, line.corrects_month)
+        .options(sa.orm.raiseload("*"))  # the columns above are all it needs: no eager joins per line
         .execution_options(yield_per=5000)
     )
     month = f"{run.month:%Y-%m}"
