@@ -89,6 +89,9 @@ class Config:
     QUIET_HOURS = os.environ.get("QUIET_HOURS", "22:00-08:00")
     REMINDER_CLAIM_EXPIRY_SECONDS = int(os.environ.get("REMINDER_CLAIM_EXPIRY_SECONDS", "600"))
 
+    # Log lines below this level are not written (DEBUG, INFO, WARNING, ERROR); see app/core/logs.py.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
     SECURITY_HEADERS = True
     PAGE_SIZE = 50
 

@@ -9,6 +9,7 @@ import os
 
 import gunicorn.http.wsgi
 
+from app.core.logs import gunicorn_logconfig
 from config import Config
 
 
@@ -36,8 +37,9 @@ max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 200)
 # The application writes one JSON line per request (app/core/logs.py); gunicorn's own access
 # log would repeat it, in another format and with the query string (which may hold an ID number).
 accesslog = None
-errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn's own lines (start, worker boots and deaths) as JSON on stdout, like the app's.
+logconfig_dict = gunicorn_logconfig(loglevel)
 # The addresses whose X-Forwarded-Proto gunicorn itself believes; the app's ProxyFix
 # (TRUSTED_PROXIES) is what reads X-Forwarded-For for the client's address.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

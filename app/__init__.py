@@ -17,6 +17,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         raise RuntimeError("SECRET_KEY must be set in the environment")
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from app.core.logs import init_logging
+
+    init_logging(app)
     from app.core import init_core
 
     init_core(app)

@@ -70,7 +70,7 @@ def drop_postgres_database(name: str) -> None:
     engine.dispose()
 
 
-def start_celery_worker(env: dict, name: str, capture: bool = False):
+def start_celery_worker(env: dict, name: str, capture: bool = False, loglevel: str = "WARNING"):
     """A real Celery worker process (solo pool) of this project, for tests that need one."""
     import subprocess
     import sys
@@ -87,7 +87,7 @@ def start_celery_worker(env: dict, name: str, capture: bool = False):
             "worker.celery_app",
             "worker",
             "--pool=solo",
-            "--loglevel=WARNING",
+            f"--loglevel={loglevel}",
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",

@@ -1,5 +1,6 @@
 """Production: the configuration refuses what only suits a laptop, and gunicorn serves the app."""
 
+import json
 import os
 import socket
 import subprocess
@@ -93,11 +94,17 @@ def gunicorn_server(app):
         server.wait(timeout=60)
 
 
-def test_gunicorn_serves_the_sign_in_page_with_threads(gunicorn_server):
+def test_gunicorn_serves_the_sign_in_page_with_threads_and_logs_json(gunicorn_server):
     base, server = gunicorn_server
-    response = _get(f"{base}/login")
+    _get(f"{base}/healthz")
+    request = urllib.request.Request(f"{base}/login", headers={"X-Request-ID": "gunicorn-test-1"})
+    response = urllib.request.urlopen(request, timeout=10)
     assert response.status == 200
     assert response.headers.get_all("Server") == ["socialwork"]  # no software named, no second line
+    assert response.headers["X-Request-ID"] == "gunicorn-test-1"
     server.terminate()
-    output = server.communicate(timeout=60)[0].decode()
-    assert "Using worker: gthread" in output
+    lines = [json.loads(line) for line in server.communicate(timeout=60)[0].decode().splitlines()]
+    assert any(line["message"] == "Using worker: gthread" for line in lines)
+    (logged,) = [line for line in lines if line.get("request_id") == "gunicorn-test-1"]
+    assert logged["route"] == "accounts.login" and logged["status"] == 200
+    assert not [line for line in lines if line["logger"] == "gunicorn.access"]  # the app's line only
