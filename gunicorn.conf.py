@@ -25,8 +25,9 @@ worker_class = "gthread"
 # threads cover the time a request waits on the database.
 workers = _int("WEB_CONCURRENCY", max(2, _cpus))
 threads = _int("WEB_THREADS", 4)
-# A request still running after this is killed with its worker (exports of a whole city fit).
-timeout = _int("WEB_TIMEOUT", 120)
+# A worker process that stops answering its master this long (hung) is killed and replaced.
+# With threads this does not bound a single request: a long export runs to its end.
+timeout = _int("WEB_TIMEOUT", 60)
 # On SIGTERM / SIGHUP (reload) a worker finishes the requests it has before it stops.
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)
