@@ -22,6 +22,7 @@ from app.allowance.tasks import queue_compute
 from app.core.access import Role, district_scope, roles_required
 from app.core.forms import page_number, show_service_error
 from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.security import safe_redirect_target
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.exams.levels import Level
@@ -77,7 +78,7 @@ def run_compute():
     if not form.validate_on_submit():
         for error in form.month.errors:
             flash(error, "danger")
-        return redirect(request.referrer or url_for("allowance.run_list"))
+        return redirect(safe_redirect_target(request.referrer, url_for("allowance.run_list")))
     month = Month.parse(form.month.data)
     try:
         run, districts = services.start_compute(month, current_user.id)
