@@ -6,6 +6,7 @@ from wtforms import Form
 
 from app.core.identity import mask_id_number
 from app.core.locale import select_locale
+from app.core.navigation import back_link
 from app.core.timeutil import to_local
 
 
@@ -29,6 +30,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = mask_id_number
     app.jinja_env.globals["url_with"] = url_with  # a global, so imported macros see it too
     app.jinja_env.globals["invalid_forms"] = invalid_forms
+    app.jinja_env.globals["back_link"] = back_link
 
     @app.template_filter("localtime")
     def localtime(value, fmt="%Y-%m-%d %H:%M"):
