@@ -4,6 +4,7 @@ from wtforms import BooleanField, DateField, DecimalField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.allowance.rules import Month
+from app.core.forms import IdNumber
 from app.exams.forms import level_choices
 
 
@@ -53,6 +54,6 @@ class PolicyForm(FlaskForm):
 
 
 class HoldForm(FlaskForm):
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18), IdNumber()])
     month = StringField(_l("Month"), validators=[DataRequired(), valid_month])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])

@@ -20,8 +20,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 MAX_CELL_CHARS = 10_000  # no column of any import needs more; Excel itself stops at 32,767
-DEFAULT_MAX_ROWS = 200_000
-DEFAULT_MAX_UNPACKED_MB = 200  # 200,000 rows of ten columns unpack to about 100 MB of sheet XML
 # A sheet of real rows deflates 5-20 times; a bomb of repeated rows, hundreds of times. A member
 # of over 1 MB that unpacks to more than MAX_RATIO times its packed size is refused unread.
 MAX_RATIO = 100
@@ -79,13 +77,10 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 
 def _limits() -> tuple[int, int]:
-    """(rows, unpacked bytes) a file may hold; the app's IMPORT_MAX_ROWS and IMPORT_MAX_UNPACKED_MB
-    settings change them."""
+    """(rows, unpacked bytes) a file may hold: the settings IMPORT_MAX_ROWS, IMPORT_MAX_UNPACKED_MB
+    (200,000 rows of ten columns unpack to about 100 MB of sheet XML)."""
     config = current_app.config
-    return (
-        int(config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)),
-        int(config.get("IMPORT_MAX_UNPACKED_MB", DEFAULT_MAX_UNPACKED_MB)) * 1024 * 1024,
-    )
+    return config["IMPORT_MAX_ROWS"], config["IMPORT_MAX_UNPACKED_MB"] * 1024 * 1024
 
 
 def read_table(filename: str, data: bytes, columns: list[Column]) -> Table:
