@@ -39,6 +39,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit import bp as audit_bp
     from app.exams import bp as exams_bp
     from app.main import bp as main_bp
+    from app.payments import bp as payments_bp
     from app.places import bp as places_bp
     from app.reminders import bp as reminders_bp
     from app.reports import bp as reports_bp
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
         reminders_bp,
         audit_bp,
         reports_bp,
+        payments_bp,
     ):
         app.register_blueprint(bp)
 
@@ -63,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.allowance.cli import allowance_cli
     from app.core.cli import seed_demo_command
     from app.exams.cli import exams_cli
+    from app.payments.cli import payments_cli
     from app.places.cli import places_cli
     from app.reports.cli import reports_cli
     from app.workers.cli import workers_cli
@@ -74,7 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(allowance_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(payments_cli)
 
     from app.workers.education_import import register_education_import
 
     register_education_import()
+    from app.payments.importer import register_account_import
+
+    register_account_import()

@@ -22,13 +22,23 @@ from app.core.audit_text import Subject, Values
 from app.core.timeutil import to_local
 from app.exams.audit_text import SUBJECTS as EXAMS
 from app.extensions import db
+from app.payments.audit_text import SUBJECTS as PAYMENTS
 from app.places.audit_text import SUBJECTS as PLACES
 from app.reports.audit_text import SUBJECTS as REPORTS
 from app.training.audit_text import SUBJECTS as TRAINING
 from app.workers.audit_text import SUBJECTS as WORKERS
 
 # Every kind of record the log names, each described once, by its own domain.
-SUBJECTS: dict[str, Subject] = {**PLACES, **WORKERS, **ACCOUNTS, **TRAINING, **EXAMS, **ALLOWANCE, **REPORTS}
+SUBJECTS: dict[str, Subject] = {
+    **PLACES,
+    **WORKERS,
+    **ACCOUNTS,
+    **TRAINING,
+    **EXAMS,
+    **ALLOWANCE,
+    **REPORTS,
+    **PAYMENTS,
+}
 
 ACTIONS = {
     AuditAction.create.value: _l("Added"),

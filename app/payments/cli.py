@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from app.allowance.rules import Month
+from app.core.access import district_scope
+from app.core.cli_helpers import act_as, fail, run_file_import
+from app.core.services import ServiceError
+from app.extensions import db
+from app.payments import queries, services
+from app.payments.bankfile import export_batch
+from app.payments.importer import apply_account_import, plan_account_import
+from app.payments.models import Outcome, PaymentLine
+
+
+@click.group("payments", help="Paying the allowance: bank accounts, payment batches, the bank file.")
+def payments_cli():
+    pass
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError:
+        fail(f"“{text}” is not a month in the form YYYY-MM")
+
+
+@payments_cli.command("import-accounts")
+@click.argument("file")
+@click.option("--as", "username", default=None, help="Limit to this user's districts; recorded in the audit log.")
+@with_appcontext
+def import_accounts(file, username):
+    """Import the bank accounts file (all or nothing)."""
+    user = act_as(username)
+    scope = district_scope(user) if user else None
+    run_file_import(file, lambda name, data: plan_account_import(name, data, scope), apply_account_import)
+
+
+@payments_cli.command("batch")
+@click.argument("month")
+@click.option("--as", "username", required=True, help="The city-wide payroll officer making it.")
+@with_appcontext
+def batch(month, username):
+    """Make a locked month's payment batch; prints paid, carried and the exceptions."""
+    user = act_as(username)
+    m = _month(month)
+    try:
+        made = services.make_batch(m, user)
+    except ServiceError as exc:
+        db.session.rollback()
+        fail(f"{month}: {exc.message}")
+    db.session.commit()
+    lines = sa.select(PaymentLine).where(PaymentLine.batch_id == made.id)
+    t = queries.totals(lines)
+    click.echo(f"{m}: {t.workers} workers, lines {t.lines:.2f}, carried in {t.carried_in:.2f}")
+    click.echo(f"paid: {t.payments} payments, {t.paid:.2f}")
+    click.echo(f"carried: deductions {t.deductions:.2f}, payable {t.payable:.2f}")
+    click.echo(f"exceptions: {t.exceptions}")
+    for line in db.session.scalars(lines.where(PaymentLine.outcome == Outcome.no_account).order_by(PaymentLine.id)):
+        click.echo(f"  {line.id_number} {line.holder_name} {line.carried_out:.2f}: no valid bank account")
+    click.echo(f"reconciles: lines + carried in = paid + carried ({'yes' if t.reconciles else 'NO'})")
+
+
+@payments_cli.command("export")
+@click.argument("month")
+@click.option("-o", "--output", required=True, type=click.Path())
+@click.option("--as", "username", default=None, help="User recorded in the audit log.")
+@with_appcontext
+def export(month, output, username):
+    """Write a batch's bank file (CSV, GB18030)."""
+    act_as(username)
+    made = queries.batch_for(_month(month))
+    if made is None:
+        fail(f"{month}: no payment batch; make it first with `flask payments batch`")
+    content, digest = export_batch(made)
+    Path(output).write_bytes(content)
+    db.session.commit()  # the audit entry, once the file is written
+    click.echo(f"{output}: sha256 {digest}")

@@ -1,0 +1,164 @@
+"""Reads of the payments domain, scoped by the user's districts."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.allowance.models import AllowanceRun, RunState
+from app.allowance.rules import Month
+from app.core.access import district_scope
+from app.extensions import db
+from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, PaymentLine
+from app.workers.models import Worker
+
+
+def banks() -> list[Bank]:
+    return list(db.session.scalars(sa.select(Bank).order_by(Bank.code)))
+
+
+def batch_for(month: Month) -> PaymentBatch | None:
+    return db.session.scalar(sa.select(PaymentBatch).where(PaymentBatch.month == month.first))
+
+
+def last_batch() -> PaymentBatch | None:
+    return db.session.scalar(sa.select(PaymentBatch).order_by(PaymentBatch.month.desc()).limit(1))
+
+
+def batches() -> list[PaymentBatch]:
+    return list(db.session.scalars(sa.select(PaymentBatch).order_by(PaymentBatch.month.desc())))
+
+
+def months_to_pay() -> list[date]:
+    """Locked months after the last batch (the next one is the one a batch may be made for)."""
+    last = last_batch()
+    query = sa.select(AllowanceRun.month).where(AllowanceRun.state == RunState.locked)
+    if last is not None:
+        query = query.where(AllowanceRun.month > last.month)
+    return list(db.session.scalars(query.order_by(AllowanceRun.month)))
+
+
+@dataclass(frozen=True)
+class ValidAccount:
+    id: int
+    account_no: str
+    bank_name: str
+
+
+def accounts_valid_on(day: date, worker_ids: list[int] | None = None) -> dict[int, ValidAccount]:
+    """Each worker's account valid on a day: the latest valid_from ≤ that day."""
+    latest = (
+        sa.select(BankAccount.worker_id, sa.func.max(BankAccount.valid_from).label("valid_from"))
+        .where(BankAccount.valid_from <= day)
+        .group_by(BankAccount.worker_id)
+        .subquery()
+    )
+    query = (
+        sa.select(BankAccount.worker_id, BankAccount.id, BankAccount.account_no, Bank.name)
+        .join(
+            latest, sa.and_(latest.c.worker_id == BankAccount.worker_id, latest.c.valid_from == BankAccount.valid_from)
+        )
+        .join(Bank, Bank.id == BankAccount.bank_id)
+    )
+    found = {}
+    if worker_ids is None:
+        chunks = [None]
+    else:
+        chunks = [worker_ids[i : i + 5000] for i in range(0, len(worker_ids), 5000)]
+    for chunk in chunks:
+        q = query if chunk is None else query.where(BankAccount.worker_id.in_(chunk))
+        for wid, aid, number, bank in db.session.execute(q):
+            found[wid] = ValidAccount(aid, number, bank)
+    return found
+
+
+def scoped_accounts(user) -> sa.Select:
+    """Bank accounts of the workers the user may see, newest first per worker."""
+    query = (
+        sa.select(BankAccount)
+        .join(Worker, Worker.id == BankAccount.worker_id)
+        .order_by(Worker.name, Worker.id, BankAccount.valid_from.desc())
+    )
+    scope = district_scope(user)
+    if scope is not None:
+        query = query.where(Worker.district_id.in_(scope or [0]))
+    return query
+
+
+def scoped_lines(user, batch: PaymentBatch) -> sa.Select:
+    query = sa.select(PaymentLine).where(PaymentLine.batch_id == batch.id)
+    scope = district_scope(user)
+    if scope is not None:
+        query = query.where(PaymentLine.district_id.in_(scope or [0]))
+    return query
+
+
+@dataclass
+class Totals:
+    """A batch's sums; lines + carried_in = paid + carried_out holds row by row, so also here."""
+
+    workers: int
+    lines: Decimal
+    carried_in: Decimal
+    paid: Decimal
+    payments: int
+    carried_out: Decimal
+    deductions: Decimal
+    payable: Decimal
+    exceptions: int
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines + self.carried_in == self.paid + self.carried_out
+
+
+def totals(lines: sa.Select) -> Totals:
+    sub = lines.subquery()
+
+    def total(column, outcome=None):
+        value = column if outcome is None else sa.case((sub.c.outcome == outcome.name, column), else_=0)
+        return sa.func.coalesce(sa.func.sum(value), 0)
+
+    def count(outcome):
+        return sa.func.coalesce(sa.func.sum(sa.case((sub.c.outcome == outcome.name, 1), else_=0)), 0)
+
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            total(sub.c.lines_total),
+            total(sub.c.carried_in),
+            total(sub.c.paid),
+            count(Outcome.paid),
+            total(sub.c.carried_out),
+            total(sub.c.carried_out, Outcome.deduction),
+            total(sub.c.carried_out, Outcome.no_account),
+            count(Outcome.no_account),
+        ).select_from(sub)
+    ).one()
+    return Totals(
+        int(row[0]),
+        Decimal(row[1]),
+        Decimal(row[2]),
+        Decimal(row[3]),
+        int(row[4]),
+        Decimal(row[5]),
+        Decimal(row[6]),
+        Decimal(row[7]),
+        int(row[8]),
+    )
+
+
+def paid_rows(batch: PaymentBatch):
+    """The bank file's rows, in a fixed order (the batch's own order)."""
+    return db.session.execute(
+        sa.select(
+            PaymentLine.holder_name,
+            PaymentLine.account_no,
+            PaymentLine.paid,
+            PaymentLine.bank_name,
+            PaymentLine.id_number,
+        )
+        .where(PaymentLine.batch_id == batch.id, PaymentLine.outcome == Outcome.paid)
+        .order_by(PaymentLine.id)
+    ).all()

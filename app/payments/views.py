@@ -1,0 +1,140 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.allowance.rules import Month
+from app.core import import_views
+from app.core.access import Role, roles_required
+from app.core.forms import page_number
+from app.core.services import ServiceError
+from app.extensions import db
+from app.payments import bp, queries, services
+from app.payments.bankfile import export_batch, file_name
+from app.payments.cards import mask_card_number
+from app.payments.forms import MakeBatchForm
+from app.payments.importer import ACCOUNT_COLUMNS
+from app.payments.models import Outcome, PaymentLine
+from app.places.forms import ConfirmImportForm, UploadForm
+
+PAYROLL = (Role.payroll, Role.admin)
+ACCOUNT_EDITORS = (Role.coordinator, Role.payroll, Role.admin)
+
+
+def _month_or_404(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError:
+        abort(404)
+
+
+def _make_form() -> MakeBatchForm:
+    form = MakeBatchForm()
+    months = queries.months_to_pay()
+    form.month.choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months[:1]]
+    return form
+
+
+@bp.route("/")
+@roles_required(*PAYROLL)
+def batch_list():
+    can_make = services.can_make_batches(current_user)
+    return render_template(
+        "payments/batches.html",
+        batches=queries.batches(),
+        form=_make_form() if can_make else None,
+        can_make=can_make,
+    )
+
+
+@bp.route("/batches", methods=["POST"])
+@roles_required(Role.payroll)
+def make_batch():
+    if not services.can_make_batches(current_user):
+        abort(403)
+    form = _make_form()
+    if not form.validate_on_submit():
+        flash(_("Choose a locked month that has no payment batch yet."), "danger")
+        return redirect(url_for("payments.batch_list"))
+    month = Month.parse(form.month.data)
+    try:
+        services.make_batch(month, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("payments.batch_list"))
+    db.session.commit()
+    flash(_("The payment batch of %(month)s has been made.", month=month), "success")
+    return redirect(url_for("payments.batch_detail", month=str(month)))
+
+
+@bp.route("/batches/<month>")
+@roles_required(*PAYROLL)
+def batch_detail(month: str):
+    batch = queries.batch_for(_month_or_404(month)) or abort(404)
+    lines = queries.scoped_lines(current_user, batch)
+    exceptions = db.session.scalars(
+        lines.where(PaymentLine.outcome == Outcome.no_account).order_by(PaymentLine.id).limit(500)
+    ).all()
+    page = db.paginate(
+        lines.order_by(PaymentLine.id),
+        page=page_number(request.args.get("page")),
+        per_page=50,
+        error_out=False,
+        count=True,
+    )
+    return render_template(
+        "payments/batch.html",
+        batch=batch,
+        totals=queries.totals(lines),
+        exceptions=exceptions,
+        page=page,
+        can_download=services.can_make_batches(current_user),
+        mask=mask_card_number,
+    )
+
+
+@bp.route("/batches/<month>/bank.csv")
+@roles_required(Role.payroll)
+def batch_export(month: str):
+    if not services.can_make_batches(current_user):
+        abort(403)
+    batch = queries.batch_for(_month_or_404(month)) or abort(404)
+    content, _digest = export_batch(batch)
+    db.session.commit()
+    return send_file(
+        io.BytesIO(content), mimetype="text/csv; charset=gb18030", as_attachment=True, download_name=file_name(batch)
+    )
+
+
+@bp.route("/accounts")
+@roles_required(*ACCOUNT_EDITORS)
+def accounts():
+    page = db.paginate(
+        queries.scoped_accounts(current_user),
+        page=page_number(request.args.get("page")),
+        per_page=50,
+        error_out=False,
+        count=True,
+    )
+    return render_template("payments/accounts.html", page=page, mask=mask_card_number)
+
+
+@bp.route("/import/accounts", methods=["GET", "POST"])
+@roles_required(*ACCOUNT_EDITORS)
+def account_import():
+    return import_views.upload_and_preview(
+        "bank_accounts",
+        _("Import bank accounts"),
+        ACCOUNT_COLUMNS,
+        UploadForm,
+        ConfirmImportForm,
+        confirm_url=url_for("payments.account_import_confirm"),
+    )
+
+
+@bp.route("/import/accounts/confirm", methods=["POST"])
+@roles_required(*ACCOUNT_EDITORS)
+def account_import_confirm():
+    return import_views.confirm_import("bank_accounts", ConfirmImportForm)
