@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from app.core import tabular
 from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
-from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.identity import InvalidIdentity, is_ascii_digits, parse_id_number
 from app.core.services import ServiceError
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
@@ -332,7 +332,7 @@ def _parse_result(raw, ctx):
 
 def _year(raw) -> int:
     text = tabular.text(tabular.code_text(raw), 4)
-    if not text.isdigit():
+    if not is_ascii_digits(text):
         raise ValueError(_("“%(value)s” is not a year", value=text))
     return int(text)
 

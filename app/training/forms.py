@@ -19,7 +19,7 @@ from app.core.timeutil import LOCAL_TZ
 from app.exams.forms import level_choices
 from app.training.models import TRACK_LABELS
 
-MEETING_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
+MEETING_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$", re.ASCII)
 
 
 def parse_meetings(text: str) -> list[tuple[datetime, datetime]]:

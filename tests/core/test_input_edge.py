@@ -123,6 +123,19 @@ def test_a_full_width_check_in_code_checks_in_and_other_digits_are_refused(clien
     assert db.session.query(Attendance).filter_by(meeting_id=meeting.id, worker_id=world.worker_a.id).one()
 
 
+def test_a_year_in_an_exam_file_and_a_meeting_line_take_ascii_digits_only(admin, world):
+    data = f"身份证号,姓名,考试年度,科目,成绩\n{world.worker_a.id_number},张伟,{'2024'.translate(ARABIC_INDIC)},A1,70\n"
+    response = _upload(admin, "/exams/import/results", "results.csv", data.encode())
+    assert "考试年度 (year)" in _page(response)
+    page = _page(admin.get(f"/training/sessions/{world.session.id}/edit"))
+    fields = _form_values(page)
+    first = fields["meetings"].splitlines()[0]
+    response = post(
+        admin, f"/training/sessions/{world.session.id}/edit", fields | {"meetings": first.translate(ARABIC_INDIC)}
+    )
+    assert response.status_code == 200 and "is-invalid" in _page(response)
+
+
 def test_identity_rules_take_ascii_digits_only(app_ctx):
     number = "11010519491231002X"
     assert parse_id_number(number.translate(FULL_WIDTH)).number == number
