@@ -61,6 +61,7 @@ def make_batch(month: Month, user: User | None) -> PaymentBatch:
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
     if run is None or run.state != RunState.locked:
         raise ServiceError(_("The run of %(month)s is not locked; lock it before paying it.", month=month), "month")
+    _one_maker_at_a_time()
     _check_order(month)
     previous = queries.last_batch()
     batch = PaymentBatch(month=month.first, run_id=run.id, made_on=local_today(), made_by=user.id)
@@ -72,6 +73,16 @@ def make_batch(month: Month, user: User | None) -> PaymentBatch:
         raise ServiceError(_("The payment batch of %(month)s has already been made.", month=month), "month") from None
     insert_rows(PaymentLine.__table__, _rows(batch, run, previous))
     return batch
+
+
+BATCH_LOCK = 914_014  # any number no other advisory lock uses: "issue 14"
+
+
+def _one_maker_at_a_time() -> None:
+    """Batches chain (each takes what the one before carried out), so two are never made at once:
+    a transaction-scoped lock on PostgreSQL; the month's unique constraint backs it up."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BATCH_LOCK})
 
 
 def _check_order(month: Month) -> None:
