@@ -66,6 +66,7 @@ def run_list():
         "allowance/runs.html",
         runs=queries.runs(),
         form=ComputeForm(),
+        window=[str(m) if m else None for m in services.month_window()],
         can_operate=_is_operator(),
     )
 
