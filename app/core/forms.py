@@ -4,7 +4,7 @@ and reading whole numbers from query parameters."""
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import StopValidation, ValidationError
 
@@ -49,14 +49,6 @@ def date_arg(name: str) -> date | None:
     except ValueError:
         return None
     return day if EARLIEST_DATE <= day <= LATEST_DATE else None
-
-
-def int_or_404(raw, lowest: int = 1, highest: int = MAX_ID) -> int:
-    """A whole number a page needs (an id sent by a form button); anything else is a 404."""
-    number = parse_int(raw, lowest, highest)
-    if number is None:
-        abort(404)
-    return number
 
 
 class InRange:
