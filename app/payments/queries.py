@@ -39,38 +39,22 @@ def months_to_pay() -> list[date]:
     return list(db.session.scalars(query.order_by(AllowanceRun.month)))
 
 
-@dataclass(frozen=True)
-class ValidAccount:
-    id: int
-    account_no: str
-    bank_name: str
-
-
-def accounts_valid_on(day: date, worker_ids: list[int] | None = None) -> dict[int, ValidAccount]:
-    """Each worker's account valid on a day: the latest valid_from ≤ that day."""
+def valid_accounts(day: date) -> sa.Select:
+    """Each worker's account valid on a day: the latest valid_from ≤ that day (id, worker_id,
+    account_no, bank_name)."""
     latest = (
         sa.select(BankAccount.worker_id, sa.func.max(BankAccount.valid_from).label("valid_from"))
         .where(BankAccount.valid_from <= day)
         .group_by(BankAccount.worker_id)
         .subquery()
     )
-    query = (
-        sa.select(BankAccount.worker_id, BankAccount.id, BankAccount.account_no, Bank.name)
+    return (
+        sa.select(BankAccount.id, BankAccount.worker_id, BankAccount.account_no, Bank.name.label("bank_name"))
         .join(
             latest, sa.and_(latest.c.worker_id == BankAccount.worker_id, latest.c.valid_from == BankAccount.valid_from)
         )
         .join(Bank, Bank.id == BankAccount.bank_id)
     )
-    found = {}
-    if worker_ids is None:
-        chunks = [None]
-    else:
-        chunks = [worker_ids[i : i + 5000] for i in range(0, len(worker_ids), 5000)]
-    for chunk in chunks:
-        q = query if chunk is None else query.where(BankAccount.worker_id.in_(chunk))
-        for wid, aid, number, bank in db.session.execute(q):
-            found[wid] = ValidAccount(aid, number, bank)
-    return found
 
 
 def scoped_accounts(user) -> sa.Select:

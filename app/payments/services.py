@@ -6,9 +6,6 @@ carried as a deduction; net > 0 without an account → carried as payable (an ex
 Batches are made in month order, so "the batch before" is always the last one made.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +14,6 @@ from app.accounts.models import User
 from app.allowance.models import AllowanceLine, AllowanceRun, RunState
 from app.allowance.rules import Month
 from app.core.access import Role
-from app.core.bulk import insert_rows
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.extensions import db
@@ -25,33 +21,10 @@ from app.payments import queries
 from app.payments.models import Outcome, PaymentBatch, PaymentLine
 from app.workers.models import Worker
 
-ZERO = Decimal("0.00")
-
 
 def can_make_batches(user) -> bool:
     """A city-wide payroll officer makes batches (a batch pays the whole city at once)."""
     return user is not None and user.role == Role.payroll and bool(user.city_wide)
-
-
-@dataclass
-class Settlement:
-    """What one worker gets in a batch (pure arithmetic, see settle)."""
-
-    net: Decimal
-    paid: Decimal
-    carried_out: Decimal
-    outcome: Outcome
-
-
-def settle(lines_total: Decimal, carried_in: Decimal, has_account: bool) -> Settlement:
-    net = lines_total + carried_in
-    if net > 0 and has_account:
-        return Settlement(net, net, ZERO, Outcome.paid)
-    if net > 0:
-        return Settlement(net, ZERO, net, Outcome.no_account)
-    if net < 0:
-        return Settlement(net, ZERO, net, Outcome.deduction)
-    return Settlement(net, ZERO, ZERO, Outcome.settled)
 
 
 def make_batch(month: Month, user: User | None) -> PaymentBatch:
@@ -71,7 +44,7 @@ def make_batch(month: Month, user: User | None) -> PaymentBatch:
             db.session.flush()
     except IntegrityError:
         raise ServiceError(_("The payment batch of %(month)s has already been made.", month=month), "month") from None
-    insert_rows(PaymentLine.__table__, _rows(batch, run, previous))
+    _settle(batch, run, previous)
     return batch
 
 
@@ -118,60 +91,77 @@ def _check_order(month: Month) -> None:
         )
 
 
-def _rows(batch: PaymentBatch, run: AllowanceRun, previous: PaymentBatch | None) -> list[dict]:
-    lines = dict(
-        db.session.execute(
-            sa.select(AllowanceLine.worker_id, sa.func.sum(AllowanceLine.amount))
-            .where(AllowanceLine.run_id == run.id)
-            .group_by(AllowanceLine.worker_id)
-        ).all()
+def _settle(batch: PaymentBatch, run: AllowanceRun, previous: PaymentBatch | None) -> None:
+    """Write the batch's rows in one INSERT … SELECT (a month of 40,000 payees never leaves the
+    database). The rule, per worker with lines or a carried amount:
+    net = lines + carried_in; paid when net > 0 and an account is valid on the batch day; else
+    carried out whole (a deduction when negative, payable and an exception when positive)."""
+    lines = (
+        sa.select(AllowanceLine.worker_id, sa.func.sum(AllowanceLine.amount).label("total"))
+        .where(AllowanceLine.run_id == run.id)
+        .group_by(AllowanceLine.worker_id)
+        .cte("lines")
     )
-    carried = {}
-    if previous is not None:
-        carried = dict(
-            db.session.execute(
-                sa.select(PaymentLine.worker_id, PaymentLine.carried_out).where(
-                    PaymentLine.batch_id == previous.id, PaymentLine.carried_out != 0
-                )
-            ).all()
+    carried = (
+        sa.select(PaymentLine.worker_id, PaymentLine.carried_out)
+        .where(PaymentLine.batch_id == (previous.id if previous else None), PaymentLine.carried_out != 0)
+        .cte("carried")
+    )
+    who = (
+        sa.select(
+            sa.func.coalesce(lines.c.worker_id, carried.c.worker_id).label("worker_id"),
+            sa.func.coalesce(lines.c.total, 0).label("lines_total"),
+            sa.func.coalesce(carried.c.carried_out, 0).label("carried_in"),
         )
-    worker_ids = sorted(wid for wid in set(lines) | set(carried) if lines.get(wid) or carried.get(wid))
-    workers = _workers(worker_ids)
-    accounts = queries.accounts_valid_on(batch.made_on, worker_ids)
-    rows = []
-    for wid in worker_ids:
-        worker, account = workers[wid], accounts.get(wid)
-        lines_total, carried_in = Decimal(lines.get(wid) or ZERO), Decimal(carried.get(wid) or ZERO)
-        s = settle(lines_total, carried_in, account is not None)
-        paying = s.outcome == Outcome.paid
-        rows.append(
-            {
-                "batch_id": batch.id,
-                "worker_id": wid,
-                "district_id": worker.district_id,
-                "lines_total": lines_total,
-                "carried_in": carried_in,
-                "net": s.net,
-                "paid": s.paid,
-                "carried_out": s.carried_out,
-                "outcome": s.outcome.name,
-                "account_id": account.id if paying else None,
-                "holder_name": worker.name,
-                "id_number": worker.id_number,
-                "account_no": account.account_no if paying else None,
-                "bank_name": account.bank_name if paying else None,
-            }
+        .select_from(lines.join(carried, lines.c.worker_id == carried.c.worker_id, full=True))
+        .cte("who")
+    )
+    account = queries.valid_accounts(batch.made_on).cte("account")
+    net = who.c.lines_total + who.c.carried_in
+    paying = sa.and_(net > 0, account.c.id.is_not(None))
+    outcome = sa.case(
+        (paying, Outcome.paid.name),
+        (net > 0, Outcome.no_account.name),
+        (net < 0, Outcome.deduction.name),
+        else_=Outcome.settled.name,
+    )
+    rows = (
+        sa.select(
+            sa.literal(batch.id),
+            who.c.worker_id,
+            Worker.district_id,
+            who.c.lines_total,
+            who.c.carried_in,
+            net,
+            sa.case((paying, net), else_=0),
+            sa.case((paying, 0), else_=net),
+            outcome,
+            sa.case((paying, account.c.id)),
+            Worker.name,
+            Worker.id_number,
+            sa.case((paying, account.c.account_no)),
+            sa.case((paying, account.c.bank_name)),
         )
-    return rows
-
-
-def _workers(ids: list[int]) -> dict:
-    found = {}
-    for i in range(0, len(ids), 5000):
-        for w in db.session.execute(
-            sa.select(Worker.id, Worker.name, Worker.id_number, Worker.district_id).where(
-                Worker.id.in_(ids[i : i + 5000])
-            )
-        ):
-            found[w.id] = w
-    return found
+        .select_from(who)
+        .join(Worker, Worker.id == who.c.worker_id)
+        .outerjoin(account, account.c.worker_id == who.c.worker_id)
+        .where(sa.or_(who.c.lines_total != 0, who.c.carried_in != 0))
+        .order_by(who.c.worker_id)
+    )
+    columns = [
+        "batch_id",
+        "worker_id",
+        "district_id",
+        "lines_total",
+        "carried_in",
+        "net",
+        "paid",
+        "carried_out",
+        "outcome",
+        "account_id",
+        "holder_name",
+        "id_number",
+        "account_no",
+        "bank_name",
+    ]
+    db.session.execute(PaymentLine.__table__.insert().from_select(columns, rows))
