@@ -54,6 +54,7 @@ ACCESS = {
     "payments.batch_export": {"payroll_city"},
     "payments.accounts": STAFF,
     "payments.account_import": STAFF,
+    "payments.account_create": STAFF,
     "payments.account_import_confirm": STAFF,
     "audit.audit_list": ADMIN,
     "exams.overview": STAFF,

@@ -29,6 +29,7 @@ PARENTS = {
     "workers.period_edit": ("workers.worker_detail", _lp("navigation", "Worker record")),
     "payments.batch_detail": ("payments.batch_list", _l("Payments")),
     "payments.account_import": ("payments.accounts", _l("Bank accounts")),
+    "payments.account_create": ("payments.accounts", _l("Bank accounts")),
     "places.places_import": ("places.district_list", _l("Places")),
     "places.community_edit": ("places.district_list", _l("Places")),
     "places.street_create": ("places.district_detail", _l("District")),

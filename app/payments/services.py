@@ -6,6 +6,8 @@ carried as a deduction; net > 0 without an account → carried as payable (an ex
 Batches are made in month order, so "the batch before" is always the last one made.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -13,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.allowance.models import AllowanceLine, AllowanceRun, RunState
 from app.allowance.rules import Month
-from app.core.access import Role
+from app.core.access import Role, district_scope
+from app.core.forms import EARLIEST_DATE, LATEST_DATE
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.payments import queries
-from app.payments.models import Outcome, PaymentBatch, PaymentLine
+from app.payments.cards import parse_card_number
+from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, PaymentLine
 from app.workers.models import Worker
 
 
@@ -165,3 +169,27 @@ def _settle(batch: PaymentBatch, run: AllowanceRun, previous: PaymentBatch | Non
         "bank_name",
     ]
     db.session.execute(PaymentLine.__table__.insert().from_select(columns, rows))
+
+
+def add_account(user, id_number: str, bank_id: int, account_no: str, valid_from: date) -> BankAccount:
+    """A worker's account from a date on, added by a coordinator or payroll officer in scope. The
+    holder is the worker. A worker outside the user's districts reads as an unknown ID number."""
+    worker = db.session.scalar(sa.select(Worker).where(Worker.id_number == id_number))
+    scope = district_scope(user)
+    if worker is None or (scope is not None and worker.district_id not in scope):
+        raise ServiceError(_("No worker with this ID number is among your districts' workers."), "id_number")
+    if db.session.get(Bank, bank_id) is None:
+        raise ServiceError(_("Choose a bank from the list."), "bank")
+    try:
+        number = parse_card_number(account_no)
+    except ValueError as exc:
+        raise ServiceError(str(exc), "account_no") from None
+    if not EARLIEST_DATE <= valid_from <= LATEST_DATE:
+        raise ServiceError(_("Give a date between 1900 and 2100."), "valid_from")
+    taken = sa.select(BankAccount.id).where(BankAccount.worker_id == worker.id, BankAccount.valid_from == valid_from)
+    if db.session.scalar(taken):
+        raise ServiceError(_("This worker already has an account valid from this date."), "valid_from")
+    account = BankAccount(worker_id=worker.id, bank_id=bank_id, account_no=number, valid_from=valid_from)
+    db.session.add(account)
+    db.session.flush()
+    return account

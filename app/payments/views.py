@@ -7,13 +7,13 @@ from flask_login import current_user
 from app.allowance.rules import Month
 from app.core import import_views
 from app.core.access import Role, roles_required
-from app.core.forms import page_number
+from app.core.forms import page_number, show_service_error
 from app.core.services import ServiceError
 from app.extensions import db
 from app.payments import bp, queries, services
 from app.payments.bankfile import export_batch, file_name
 from app.payments.cards import mask_card_number
-from app.payments.forms import MakeBatchForm
+from app.payments.forms import AccountForm, MakeBatchForm
 from app.payments.importer import ACCOUNT_COLUMNS
 from app.payments.models import Outcome, PaymentLine
 from app.places.forms import ConfirmImportForm, UploadForm
@@ -119,6 +119,26 @@ def accounts():
         count=True,
     )
     return render_template("payments/accounts.html", page=page, mask=mask_card_number)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@roles_required(*ACCOUNT_EDITORS)
+def account_create():
+    form = AccountForm()
+    form.bank.choices = [(b.id, b.name) for b in queries.banks()]
+    if form.validate_on_submit():
+        try:
+            account = services.add_account(
+                current_user, form.id_number.data, form.bank.data, form.account_no.data, form.valid_from.data
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The account %(number)s has been added.", number=mask_card_number(account.account_no)), "success")
+            return redirect(url_for("payments.accounts"))
+    return render_template("payments/account_new.html", form=form)
 
 
 @bp.route("/import/accounts", methods=["GET", "POST"])
