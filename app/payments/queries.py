@@ -133,6 +133,36 @@ def totals(lines: sa.Select) -> Totals:
     )
 
 
+@dataclass
+class Cumulative:
+    """Every batch up to this one: the sum of all lines = all payments + what is carried now."""
+
+    lines: Decimal
+    paid: Decimal
+    carried: Decimal
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines == self.paid + self.carried
+
+
+def cumulative(user, batch: PaymentBatch) -> Cumulative:
+    scope = district_scope(user)
+    query = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(PaymentLine.lines_total), 0),
+            sa.func.coalesce(sa.func.sum(PaymentLine.paid), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((PaymentBatch.id == batch.id, PaymentLine.carried_out), else_=0)), 0),
+        )
+        .join(PaymentBatch, PaymentBatch.id == PaymentLine.batch_id)
+        .where(PaymentBatch.month <= batch.month)
+    )
+    if scope is not None:
+        query = query.where(PaymentLine.district_id.in_(scope or [0]))
+    lines, paid, carried = db.session.execute(query).one()
+    return Cumulative(Decimal(lines), Decimal(paid), Decimal(carried))
+
+
 def paid_rows(batch: PaymentBatch):
     """The bank file's rows, in a fixed order (the batch's own order)."""
     return db.session.execute(

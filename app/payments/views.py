@@ -88,6 +88,7 @@ def batch_detail(month: str):
         "payments/batch.html",
         batch=batch,
         totals=queries.totals(lines),
+        cumulative=queries.cumulative(current_user, batch),
         exceptions=exceptions,
         page=page,
         can_download=services.can_make_batches(current_user),

@@ -59,3 +59,17 @@ def test_unknown_months_are_not_found(client, world):
     login(client, world.payroll_city.username)
     assert client.get("/payments/batches/2025-13").status_code == 404
     assert client.get("/payments/batches/2025-01").status_code == 404
+
+
+def test_the_second_batch_page_reconciles_all_batches_so_far(client, db, world, today):
+    from app.payments import services
+
+    _setup(world, today)  # January: worker_a paid 120.00, worker_b carries 80.00 (no account)
+    services.make_batch(JAN, world.payroll_city)
+    locked_run(Month.of(2025, 2), {world.worker_a: ["100.00", "-150.00"], world.worker_b: "20.00"})
+    services.make_batch(Month.of(2025, 2), world.payroll_city)
+    db.session.commit()
+    login(client, world.payroll_city.username)
+    html = client.get("/payments/batches/2025-02").get_data(as_text=True)
+    # lines 200.00 in January, -30.00 in February; paid 120.00; carried now -50.00 (a) + 100.00 (b)
+    assert re.search(r'id="cumulative"[^>]*>.*?170\.00 = 120\.00 \+ 50\.00\s*✓', html, re.S)
