@@ -7,8 +7,9 @@
    reads the course's credit hours in "my training", and a colleague who was not marked does
    not complete the course.
 2. A session with a meeting happening now: the worker checks in with the code shown on the
-   session page, the coordinator sees the mark on the meeting's roster, and the session cannot
-   be completed before its meeting has ended.
+   session page, the coordinator sees the mark on the meeting's roster, a colleague checks in
+   on a phone by scanning the roster's QR code, and the session cannot be completed before its
+   meeting has ended.
 """
 
 import re
@@ -21,7 +22,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.core.demo import DEMO_PASSWORD
 from tests.browser.live import create_course, enrol_by_id_number, fill_session_form, meeting_now, sign_in
+from tests.browser.shots import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -65,6 +68,22 @@ def other_worker(in_post, demo_worker) -> OtherWorker:
     others = [w for w in in_post if w.id_number != demo_worker.id_number]
     assert others, "the demo data should have another worker in post in 渝中区"
     return others[0]
+
+
+@pytest.fixture(scope="module")
+def other_worker_account(app, other_worker) -> OtherWorker:
+    """The colleague can sign in too (with the ID number), as the admin would set up."""
+    from app.accounts import services as accounts
+    from app.core.access import Role
+    from app.extensions import db
+
+    with app.app_context():
+        accounts.create_user(
+            f"w{other_worker.id_number[-6:]}", Role.worker, DEMO_PASSWORD, worker_id_number=other_worker.id_number
+        )
+        db.session.commit()
+        db.session.remove()
+    return other_worker
 
 
 def total_hours(page) -> Decimal:
@@ -173,7 +192,10 @@ def test_coordinator_runs_a_past_session_and_the_worker_earns_the_credit_hours(
     expect(page.locator("#upcoming li").filter(has_text=title)).to_have_count(0)
 
 
-def test_the_worker_checks_in_by_code_during_the_meeting(page, live_server, demo_worker, other_worker):
+def test_the_worker_checks_in_by_code_and_a_colleague_by_qr_during_the_meeting(
+    page, live_server, demo_worker, other_worker_account
+):
+    other_worker = other_worker_account
     tag = uuid.uuid4().hex[:6]
     title, venue = f"社区治理专题 {tag}", f"渝中区社会工作服务中心 {tag}"
     start, end = meeting_now()
@@ -233,3 +255,38 @@ def test_the_worker_checks_in_by_code_during_the_meeting(page, live_server, demo
     expect(
         rows.filter(has_text=other_worker.name).locator("button.btn-success, button.btn-warning, button.btn-danger")
     ).to_have_count(0)
+
+    # The colleague scans the QR code shown on the roster with a phone: the camera opens the
+    # link it carries, the phone signs in, and one tap checks in.
+    link = scan_qr(page.locator("img[src*='qr.svg']"))
+    assert link.startswith(live_server) and link.endswith(f"code={code}"), link
+    phone = page.context.browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        mobile = phone.new_page()
+        mobile.goto(link)
+        expect(mobile).to_have_url(re.compile(r"/login"))
+        mobile.fill("input[name=login]", other_worker.id_number)
+        mobile.fill("input[name=password]", DEMO_PASSWORD)
+        mobile.click("#sign-in")
+        expect(mobile.locator("input[name=code]")).to_have_value(code)
+        mobile.click("#checkin-submit")
+        expect(mobile).to_have_url(f"{live_server}/training/me")
+        expect(mobile.locator(".alert-success")).to_be_visible()
+    finally:
+        phone.close()
+    page.reload()
+    expect(rows.filter(has_text=other_worker.name).locator("button[value=present]")).to_have_class(
+        re.compile(r"\bbtn-success\b")
+    )
+
+
+def scan_qr(image) -> str:
+    """What a phone camera reads from a QR code on the screen."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.screenshot())))
+    assert len(found) == 1, "one QR code on the picture"
+    return found[0].text
