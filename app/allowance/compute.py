@@ -1,6 +1,7 @@
-"""Computing a month: one district at a time (one Celery task each), set-based.
+"""Computing a month: one district at a time (one Celery task each), or the whole month at once.
 
-Each part loads its workers' posts, qualifications, registrations and holds with a handful of
+On PostgreSQL a part (or the month) is one set-based statement, sql_month.py; elsewhere
+(SQLite) rules.py computes it in Python, as follows. implementation() picks one. Each part loads its workers' posts, qualifications, registrations and holds with a handful of
 statements, applies rules.compute in memory, and replaces its lines in one transaction, so a
 part that dies leaves nothing behind and a rerun gives the same lines. Arrears (rule 7) are
 worked out in the same pass: every locked month of the last 12 is recomputed with today's data
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.allowance import queries, rules
+from app.allowance import queries, rules, sql_month
 from app.allowance.models import (
     AllowanceHold,
     AllowanceLine,
@@ -54,8 +55,15 @@ def _line_filter(district_id: int | None):
     return col.is_(None) if district_id is None else col == district_id
 
 
-def compute_part(run_id: int, district_id: int | None) -> int:
-    """Replace one district's lines of a draft run. Returns how many lines it wrote. Commits nothing."""
+def implementation() -> str:
+    """The one place that picks how lines are computed: set-based SQL on PostgreSQL
+    (sql_month.py), rules.py in Python elsewhere (SQLite, the embedded default)."""
+    return "sql" if db.session.connection().dialect.name == "postgresql" else "python"
+
+
+def compute_part(run_id: int, district_id: int | None, using: str | None = None) -> int:
+    """Replace one district's lines of a draft run. Returns how many lines it wrote. Commits nothing.
+    `using` ("sql" or "python") overrides implementation(), for the differential test."""
     part = db.session.scalar(
         sa.select(AllowanceRunPart)
         .where(AllowanceRunPart.run_id == run_id, _part_null_safe(district_id))
@@ -66,14 +74,46 @@ def compute_part(run_id: int, district_id: int | None) -> int:
         return 0
     month = Month(run.month)
     locked = _locked_months(month)
-    earliest = min([month, *locked], key=lambda m: m.first)
-    worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
-    lines = _lines_for(run, month, locked, earliest, worker_ids, district_id)
-    db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run_id, _line_filter(district_id)))
-    insert_rows(AllowanceLine.__table__, lines)
-    part.done, part.lines, part.finished_at = True, len(lines), utcnow()
+    if (using or implementation()) == "sql":
+        count = sql_month.replace_lines(run.id, month, locked, "district", district_id)
+    else:
+        earliest = min([month, *locked], key=lambda m: m.first)
+        worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
+        lines = _lines_for(run, month, locked, earliest, worker_ids, district_id)
+        db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run_id, _line_filter(district_id)))
+        insert_rows(AllowanceLine.__table__, lines)
+        count = len(lines)
+    part.done, part.lines, part.finished_at = True, count, utcnow()
     db.session.flush()
-    return len(lines)
+    return count
+
+
+def compute_month(run_id: int) -> int:
+    """Replace every part's lines of a draft run: one statement on PostgreSQL, part by part
+    elsewhere. Returns how many lines it wrote. Commits nothing."""
+    if implementation() != "sql":
+        parts = db.session.scalars(sa.select(AllowanceRunPart.district_id).where(AllowanceRunPart.run_id == run_id))
+        return sum(compute_part(run_id, district_id) for district_id in list(parts))
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run_id).with_for_update())
+    if run is None or run.state != RunState.draft:
+        return 0
+    parts = db.session.scalars(
+        sa.select(AllowanceRunPart).where(AllowanceRunPart.run_id == run_id).with_for_update()
+    ).all()
+    month = Month(run.month)
+    count = sql_month.replace_lines(run.id, month, _locked_months(month), "all")
+    counts = dict(
+        db.session.execute(
+            sa.select(AllowanceLine.part_district_id, sa.func.count())
+            .where(AllowanceLine.run_id == run_id)
+            .group_by(AllowanceLine.part_district_id)
+        ).all()
+    )
+    now = utcnow()
+    for part in parts:
+        part.done, part.lines, part.finished_at = True, counts.get(part.district_id, 0), now
+    db.session.flush()
+    return count
 
 
 def _part_null_safe(district_id):
