@@ -1,8 +1,9 @@
 """Computing a month: one district at a time (one Celery task each), or the whole month at once.
 
 On PostgreSQL a part (or the month) is one set-based statement, sql_month.py; elsewhere
-(SQLite) rules.py computes it in Python, as follows. implementation() picks one. Each part loads its workers' posts, qualifications, registrations and holds with a handful of
-statements, applies rules.compute in memory, and replaces its lines in one transaction, so a
+(SQLite) rules.py computes it in Python, as follows; implementation() picks one. Each part
+loads its workers' posts, qualifications, registrations and holds with a handful of statements,
+applies rules.compute in memory, and replaces its lines in one transaction, so a
 part that dies leaves nothing behind and a rerun gives the same lines. Arrears (rule 7) are
 worked out in the same pass: every locked month of the last 12 is recomputed with today's data
 and compared with what was paid for it.
