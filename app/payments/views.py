@@ -32,7 +32,11 @@ def _month_or_404(text: str) -> Month:
 def _make_form() -> MakeBatchForm:
     form = MakeBatchForm()
     months = queries.months_to_pay()
-    form.month.choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months[:1]]
+    if queries.last_batch() is not None:
+        months = months[:1]  # batches follow each other month by month
+    else:
+        months = months[::-1]  # the first batch may start at any locked month (earlier ones were paid before)
+    form.month.choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months]
     return form
 
 

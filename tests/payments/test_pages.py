@@ -73,3 +73,18 @@ def test_the_second_batch_page_reconciles_all_batches_so_far(client, db, world, 
     html = client.get("/payments/batches/2025-02").get_data(as_text=True)
     # lines 200.00 in January, -30.00 in February; paid 120.00; carried now -50.00 (a) + 100.00 (b)
     assert re.search(r'id="cumulative"[^>]*>.*?170\.00 = 120\.00 \+ 50\.00\s*✓', html, re.S)
+
+
+def test_the_first_batch_may_start_at_any_locked_month_then_only_the_next_one_is_offered(client, db, world):
+    from app.payments import services
+
+    for n in (1, 2, 3):
+        locked_run(Month.of(2025, n), {world.worker_a: "100.00"})
+    db.session.commit()
+    login(client, world.payroll_city.username)
+    select = client.get("/payments/").get_data(as_text=True).split('id="batch-month"')[1].split("</select>")[0]
+    assert re.findall(r'value="([0-9-]+)"', select) == ["2025-03", "2025-02", "2025-01"]
+    services.make_batch(Month.of(2025, 2), world.payroll_city)
+    db.session.commit()
+    select = client.get("/payments/").get_data(as_text=True).split('id="batch-month"')[1].split("</select>")[0]
+    assert re.findall(r'value="([0-9-]+)"', select) == ["2025-03"]
