@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.core import init_core
 
     init_core(app)
+    _wire_domains()
     from app.core.guard import register_request_guard
 
     register_request_guard(app)
@@ -31,6 +32,29 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(health.bp)
     _register_blueprints(app)
     return app
+
+
+def _wire_domains() -> None:
+    """Where core meets the domains (core imports none of them): every model and task module,
+    so that the metadata, Alembic and Celery see them all; the signed-in user; the CLI's --as."""
+    import app.accounts.models  # noqa: F401
+    import app.allowance.models  # noqa: F401
+    import app.allowance.tasks  # noqa: F401
+    import app.exams.importers  # noqa: F401  (registers the exam file kinds)
+    import app.exams.models  # noqa: F401
+    import app.places.models  # noqa: F401
+    import app.reminders.models  # noqa: F401
+    import app.reminders.tasks  # noqa: F401
+    import app.reports.models  # noqa: F401
+    import app.training.models  # noqa: F401
+    import app.workers.education  # noqa: F401
+    import app.workers.models  # noqa: F401
+    from app.accounts.services import load_session_user, user_by_username
+    from app.core import cli_helpers
+    from app.extensions import login_manager
+
+    login_manager.user_loader(load_session_user)
+    cli_helpers.find_user = user_by_username
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -63,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from app.accounts.cli import users_cli
     from app.allowance.cli import allowance_cli
-    from app.core.cli import seed_demo_command
+    from app.demo.cli import seed_demo_command
     from app.exams.cli import exams_cli
     from app.payments.cli import payments_cli
     from app.places.cli import places_cli

@@ -257,3 +257,8 @@ def admin_reset_password(user: User, temporary_password: str) -> None:
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
     db.session.flush()
+
+
+def user_by_username(username: str) -> User | None:
+    """The account with this user name (the CLI's --as), or None."""
+    return db.session.scalar(sa.select(User).where(User.username == username))

@@ -33,27 +33,9 @@ def init_core(app: Flask) -> None:
     init_security(app)
     register_template_helpers(app)
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        from app.accounts.services import load_session_user  # core imports no domain at the top
-
-        return load_session_user(session_id)
-
 
 def _import_models() -> None:
-    """Every model module, so that the metadata (and Alembic) sees every table."""
-    import app.accounts.models  # noqa: F401
-    import app.allowance.models  # noqa: F401
-    import app.allowance.tasks  # noqa: F401
+    """Core's own models and tasks; the factory imports every domain's (app/__init__.py)."""
     import app.core.audit  # noqa: F401
     import app.core.importing  # noqa: F401
     import app.core.tasks  # noqa: F401
-    import app.exams.importers  # noqa: F401  (registers the exam file kinds)
-    import app.exams.models  # noqa: F401
-    import app.places.models  # noqa: F401
-    import app.reminders.models  # noqa: F401
-    import app.reminders.tasks  # noqa: F401
-    import app.reports.models  # noqa: F401
-    import app.training.models  # noqa: F401
-    import app.workers.education  # noqa: F401
-    import app.workers.models  # noqa: F401

@@ -1,10 +1,10 @@
 """What every command shares: run a file import all-or-nothing, act as a user, fail clearly."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 
 from app.core.audit import acting_user_id
 from app.core.tabular import FileRejected
@@ -16,13 +16,15 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+# Set by the factory (accounts.services.user_by_username): core imports no domain.
+find_user: Callable[[str], object | None] = lambda username: None  # noqa: E731
+
+
 def act_as(username: str | None):
     """Set the audit log's actor for this command; returns the user (or None)."""
     if not username:
         return None
-    from app.accounts.models import User
-
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = find_user(username)
     if user is None:
         fail(f"no such user: {username}")
     acting_user_id.set(user.id)

@@ -24,7 +24,7 @@ def env(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core import demo
+    from app import demo
     from app.extensions import db
 
     tmp = tmp_path_factory.mktemp("allowance-workers")

@@ -178,7 +178,7 @@ def sign_in(page, base_url: str, login: str, password: str | None = None) -> Non
 
     from playwright.sync_api import expect
 
-    from app.core.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD
 
     page.goto(f"{base_url}/login")
     page.fill("input[name=login]", login)
@@ -223,7 +223,7 @@ def build_app(url: str, tmp_dir: Path, workers: int = 200, **overrides) -> Flask
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core import demo
+    from app import demo
     from app.extensions import db
 
     previous_celery = celery_state.default_app

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.core.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.browser.live import create_course, enrol_by_id_number, fill_session_form, meeting_now, sign_in
 from tests.browser.shots import PHONE
 

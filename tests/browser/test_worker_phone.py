@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.core.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.browser.shots import PHONE, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]

@@ -27,7 +27,7 @@ def embedded(tmp_path):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core import demo
+    from app import demo
     from app.extensions import db
     from config import Config
 
@@ -98,7 +98,7 @@ def _person(app, username, run_id, month, results):
 
 
 def _sign_in_and_browse(app, username, run_id, month, results):
-    from app.core.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD
 
     for _ in range(ROUNDS):
         client = app.test_client()

@@ -1,4 +1,5 @@
-"""Realistic demo data: streets and communities in every district, workers with valid ID
+"""Realistic demo data, above every domain (it seeds through their services): streets and
+communities in every district, workers with valid ID
 numbers, plausible names, posts, some transfers and leavers, and one account per role.
 
 Deterministic (a fixed seed) and set-based, so 100,000 workers load in well under a minute.

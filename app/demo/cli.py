@@ -5,7 +5,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from app.core import demo
+from app import demo
 from app.extensions import db
 
 
