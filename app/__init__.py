@@ -55,6 +55,13 @@ def _wire_domains() -> None:
 
     login_manager.user_loader(load_session_user)
     cli_helpers.find_user = user_by_username
+    from app.allowance import due_reminders as allowance_due
+    from app.exams import due_reminders as exams_due
+    from app.reminders import due
+    from app.training import due_reminders as training_due
+
+    for finder in (training_due.find_due, exams_due.find_due, allowance_due.find_due):
+        due.register_finder(finder)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -197,18 +197,20 @@ def scan(facts: ReminderFacts) -> list[Result]:
 
 def _time_parts() -> dict[str, float]:
     """Each part of due_items() on its own (read-only, after the two scans)."""
+    from app.allowance import due_reminders as allowance_due
     from app.core.timeutil import local_today, utcnow
+    from app.exams import due_reminders as exams_due
     from app.extensions import db
-    from app.reminders import due
+    from app.training import due_reminders as training_due
 
     now, today = utcnow(), local_today()
     parts = {
-        "session_reminders": lambda: due.session_reminders(now),
-        "exam_registration_open": lambda: due.exam_registration_open(today),
-        "first_registration_due": lambda: due.first_registration_due(today),
-        "registration_expiring": lambda: due.registration_expiring(today),
-        "ce_shortfall": lambda: due.ce_shortfall(today),
-        "allowance_statements": due.allowance_statements,
+        "session_reminders": lambda: training_due.session_reminders(now),
+        "exam_registration_open": lambda: exams_due.exam_registration_open(today),
+        "first_registration_due": lambda: exams_due.first_registration_due(today),
+        "registration_expiring": lambda: exams_due.registration_expiring(today),
+        "ce_shortfall": lambda: exams_due.ce_shortfall(today),
+        "allowance_statements": allowance_due.allowance_statements,
     }
     out = {}
     for name, fn in parts.items():

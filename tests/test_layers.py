@@ -21,9 +21,7 @@ SHARED = {"extensions"}  # the empty extension objects, below everything
 # (importer, imported): the remaining loops of issue #11, to be turned into calls downward or signals.
 KNOWN_UPWARD = {
     ("workers", "exams"),  # the worker's record page shows the exam card (workers/views.py)
-    ("reminders", "training"),  # the due-reminders scan reads sessions (reminders/due.py)
-    ("reminders", "exams"),  # … registrations and CE
-    ("reminders", "allowance"),  # … statements
+    ("reminders", "exams"),  # the level's name in a notice's text (reminders/texts.py)
     ("training", "exams"),  # Level for pre-exam courses; the CE ledger (training/*)
 }
 

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -20,3 +22,8 @@ def to_local(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
         value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), the month's last day where it has fewer."""
+    return day + relativedelta(months=months)

@@ -7,6 +7,7 @@ import pytest
 
 from app.core.access import Role
 from app.core.timeutil import local_today, utcnow
+from app.exams import due_reminders as exams_due
 from app.exams.levels import Level
 from app.exams.models import Qualification, QualificationSource
 from app.exams.services import add_registration, save_exam_year
@@ -96,9 +97,9 @@ def test_registration_expiring_in_90_then_30_days_unless_renewed(person):
     _qualify(w, date(2020, 1, 1))
     add_registration(w.id, Level.assistant, today - timedelta(days=365 * 3 - 80), today + timedelta(days=80))
     assert [k for k, _t in _scan() if k.startswith("registration")] == ["registration_expiring_90"]
-    assert [i[1] for i in due.registration_expiring(today + timedelta(days=60))] == ["registration_expiring_30"]
+    assert [i[1] for i in exams_due.registration_expiring(today + timedelta(days=60))] == ["registration_expiring_30"]
     add_registration(w.id, Level.assistant, today + timedelta(days=81))  # renewed: no 30-day reminder later
-    assert due.registration_expiring(today + timedelta(days=60)) == []
+    assert exams_due.registration_expiring(today + timedelta(days=60)) == []
 
 
 def test_exam_registration_open_to_those_trained_for_a_level_they_do_not_hold(person):

@@ -1,0 +1,92 @@
+"""Training's part of the due-reminders scan (registered with app/reminders/due.py by the
+factory): reminders before a session's meetings."""
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.core.timeutil import LOCAL_TZ, to_local
+from app.extensions import db
+from app.reminders.due import Item
+from app.reminders.models import NoticeKind
+
+
+def session_reminders(now) -> list[Item]:
+    """3 days and 1 day before a session's next meeting, to those enrolled (not waitlisted)."""
+    from app.training.models import Enrolment, EnrolmentState, Meeting, SessionStatus, TrainingSession
+
+    first = (
+        sa.select(Meeting.session_id, sa.func.min(Meeting.starts_at).label("starts"))
+        .where(Meeting.starts_at > now)
+        .group_by(Meeting.session_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            User.id,
+            TrainingSession.id,
+            TrainingSession.name,
+            TrainingSession.venue,
+            first.c.starts,
+            TrainingSession.course_id,
+        )
+        .join(first, first.c.session_id == TrainingSession.id)
+        .join(
+            Enrolment, sa.and_(Enrolment.session_id == TrainingSession.id, Enrolment.state == EnrolmentState.enrolled)
+        )
+        .join(User, User.worker_id == Enrolment.worker_id)
+        .where(
+            TrainingSession.status.not_in([SessionStatus.cancelled, SessionStatus.completed]),
+            first.c.starts <= now + timedelta(days=3),
+        )
+    ).all()
+    courses = _course_titles({r[5] for r in rows})
+    items = []
+    for user_id, session_id, name, venue, starts, course_id in rows:
+        kind = NoticeKind.session_in_1_day if starts <= now + timedelta(days=1) else NoticeKind.session_in_3_days
+        params = {
+            "course": courses.get(course_id, ""),
+            "session": name,
+            "venue": venue,
+            "when": f"{to_local(starts):%Y-%m-%d %H:%M}",
+        }
+        items.append((user_id, kind.value, f"session:{session_id}", starts.isoformat(), params))
+    return items
+
+
+def _course_titles(ids):
+    from app.training.models import Course
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(ids))).all())
+
+
+def pre_exam_completions(since: date):
+    from app.training.models import Course, Enrolment, Meeting, Track, TrainingSession
+
+    last = (
+        sa.select(Meeting.session_id, sa.func.max(Meeting.ends_at).label("last"))
+        .group_by(Meeting.session_id)
+        .subquery()
+    )
+    return db.session.execute(
+        sa.select(User.id, Course.target_level)
+        .distinct()
+        .select_from(Enrolment)
+        .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .join(last, last.c.session_id == Enrolment.session_id)
+        .join(User, User.worker_id == Enrolment.worker_id)
+        .where(
+            Enrolment.completed.is_(True),
+            Course.track == Track.pre_exam,
+            Course.target_level.is_not(None),
+            last.c.last >= datetime.combine(since, time(), LOCAL_TZ),
+        )
+    ).all()
+
+
+def find_due(now: datetime, today: date) -> list[Item]:
+    return session_reminders(now)
