@@ -62,6 +62,10 @@ def _wire_domains() -> None:
 
     for finder in (training_due.find_due, exams_due.find_due, allowance_due.find_due):
         due.register_finder(finder)
+    from app.exams.record_section import exam_section
+    from app.workers.record import register_section
+
+    register_section(exam_section)
 
 
 def _register_blueprints(app: Flask) -> None:

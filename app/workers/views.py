@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core import import_views
 from app.core.access import Role, district_scope, roles_required
@@ -9,8 +10,6 @@ from app.core.audit import AuditLog
 from app.core.forms import int_arg, page_number, show_service_error
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
-from app.exams.levels import SUBJECTS
-from app.exams.queries import exam_record
 from app.extensions import db
 from app.places import queries as places
 from app.places.forms import ConfirmImportForm, UploadForm
@@ -19,6 +18,7 @@ from app.workers.exporter import export_workers
 from app.workers.forms import DeleteForm, NewWorkerForm, PeriodForm, WorkerForm
 from app.workers.importer import POSTS_COLUMNS
 from app.workers.models import PostPeriod, PostType
+from app.workers.record import sections_for
 
 STAFF = (Role.coordinator, Role.payroll, Role.admin)
 EDITORS = (Role.coordinator, Role.admin)
@@ -116,16 +116,8 @@ def worker_detail(worker_id: int):
         if current_user.role in EDITORS
         else []
     )
-    return render_template(
-        "workers/detail.html",
-        worker=worker,
-        today=local_today(),
-        history=history,
-        can_edit=current_user.role in EDITORS,
-        delete_form=DeleteForm(),
-        mine=False,
-        exam=exam_record(worker.id, local_today()),
-        subjects=SUBJECTS,
+    return _record_page(
+        worker, history=history, can_edit=current_user.role in EDITORS, delete_form=DeleteForm(), mine=False
     )
 
 
@@ -135,17 +127,18 @@ def my_record():
     if current_user.worker_id is None:
         return render_template("workers/no_record.html")
     worker = queries.get_worker_or_404(current_user, current_user.worker_id)
-    return render_template(
-        "workers/detail.html",
-        worker=worker,
-        today=local_today(),
-        history=[],
-        can_edit=False,
-        delete_form=None,
-        mine=True,
-        exam=exam_record(worker.id, local_today()),
-        subjects=SUBJECTS,
-    )
+    return _record_page(worker, history=[], can_edit=False, delete_form=None, mine=True)
+
+
+def _record_page(worker, **context):
+    """The record with the sections other domains add to it (app/workers/record.py)."""
+    today = local_today()
+    common = {"worker": worker, "today": today, **context}
+    sections = [
+        Markup(render_template(section.template, **common, **section.context))  # noqa: S704 (a rendered, escaped template)
+        for section in sections_for(worker, today)
+    ]
+    return render_template("workers/detail.html", sections=sections, **common)
 
 
 @bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
