@@ -302,8 +302,8 @@ def posts_import(opts: Options, env: dict, engine, workdir: Path) -> list[Result
 
 def write_posts_csv(engine, path: Path, rows: int, seed: int = 7) -> None:
     """New workers only: valid, unique ID numbers (area = the community's district) not yet registered."""
-    from app.demo import GIVEN, SURNAMES
     from app.core.identity import make_id_number
+    from app.demo import GIVEN, SURNAMES
     from app.workers.importer import POSTS_COLUMNS
 
     with engine.connect() as conn:

@@ -23,8 +23,7 @@ def env(tmp_path_factory):
         services.missing("Redis")
     from flask_migrate import upgrade
 
-    from app import create_app
-    from app import demo
+    from app import create_app, demo
     from app.extensions import db
 
     tmp = tmp_path_factory.mktemp("allowance-workers")

@@ -222,8 +222,7 @@ def build_app(url: str, tmp_dir: Path, workers: int = 200, **overrides) -> Flask
     """The testing app on `url`, migrated and loaded with the demo data, exams included (committed)."""
     from flask_migrate import upgrade
 
-    from app import create_app
-    from app import demo
+    from app import create_app, demo
     from app.extensions import db
 
     previous_celery = celery_state.default_app

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.demo import DEMO_DISTRICT
 from app.core.identity import make_id_number
+from app.demo import DEMO_DISTRICT
 from tests import services
 from tests.browser.live import real_worker_overrides, sign_in, start, start_worker_for
 

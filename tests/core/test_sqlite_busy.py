@@ -26,8 +26,7 @@ ROUNDS = 6  # sign-ins per person; bounded, so the test always ends
 def embedded(tmp_path):
     from flask_migrate import upgrade
 
-    from app import create_app
-    from app import demo
+    from app import create_app, demo
     from app.extensions import db
     from config import Config
 

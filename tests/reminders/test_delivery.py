@@ -16,7 +16,6 @@ from tests import factories as f
 from tests.reminders.smtp import SMTPServer
 
 
-
 @pytest.fixture(autouse=True)
 def daytime(clock, today):
     """10:00 Beijing time today, on a clock that ticks: outside quiet hours."""
