@@ -55,6 +55,7 @@ ACCESS = {
     "payments.accounts": STAFF,
     "payments.account_import": STAFF,
     "payments.account_create": STAFF,
+    "payments.mine": {"worker_user"},
     "payments.account_import_confirm": STAFF,
     "audit.audit_list": ADMIN,
     "exams.overview": STAFF,

@@ -176,3 +176,23 @@ def paid_rows(batch: PaymentBatch):
         .where(PaymentLine.batch_id == batch.id, PaymentLine.outcome == Outcome.paid)
         .order_by(PaymentLine.id)
     ).all()
+
+
+def my_accounts(worker_id: int) -> list[BankAccount]:
+    return list(
+        db.session.scalars(
+            sa.select(BankAccount).where(BankAccount.worker_id == worker_id).order_by(BankAccount.valid_from.desc())
+        )
+    )
+
+
+def my_payments(worker_id: int) -> list[tuple[PaymentBatch, PaymentLine]]:
+    """A worker's settlement in each batch, newest month first."""
+    return list(
+        db.session.execute(
+            sa.select(PaymentBatch, PaymentLine)
+            .join(PaymentLine, PaymentLine.batch_id == PaymentBatch.id)
+            .where(PaymentLine.worker_id == worker_id)
+            .order_by(PaymentBatch.month.desc())
+        ).all()
+    )

@@ -163,3 +163,14 @@ def account_import():
 @roles_required(*ACCOUNT_EDITORS)
 def account_import_confirm():
     return import_views.confirm_import("bank_accounts", ConfirmImportForm)
+
+
+@bp.route("/mine")
+@roles_required(Role.worker)
+def mine():
+    worker_id = current_user.worker_id
+    return render_template(
+        "payments/mine.html",
+        accounts=queries.my_accounts(worker_id) if worker_id else [],
+        payments=queries.my_payments(worker_id) if worker_id else [],
+    )

@@ -88,3 +88,20 @@ def test_the_first_batch_may_start_at_any_locked_month_then_only_the_next_one_is
     db.session.commit()
     select = client.get("/payments/").get_data(as_text=True).split('id="batch-month"')[1].split("</select>")[0]
     assert re.findall(r'value="([0-9-]+)"', select) == ["2025-03"]
+
+
+def test_a_worker_sees_their_own_account_in_full_and_what_each_batch_did(client, db, world, today):
+    from app.payments import services
+
+    acc = account(world.worker_a, today - timedelta(days=5))
+    locked_run(JAN, {world.worker_a: ["100.00", "-150.00"]})
+    services.make_batch(JAN, world.payroll_city)
+    locked_run(Month.of(2025, 2), {world.worker_a: "200.00", world.worker_b: "80.00"})
+    services.make_batch(Month.of(2025, 2), world.payroll_city)
+    db.session.commit()
+    login(client, world.worker_user.username)
+    html = client.get("/payments/mine").get_data(as_text=True)
+    assert acc.account_no in html
+    rows = html.split('id="my-payments"')[1].split("</table>")[0]
+    assert rows.index("2025-02") < rows.index("2025-01")
+    assert "150.00" in rows and "-50.00" in rows and world.worker_b.name not in html
