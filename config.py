@@ -119,6 +119,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "locmem"
+    # Libraries' INFO lines (a test SMTP server logs every command) would slow the suite down;
+    # tests of the log lines raise the level themselves (tests/core/test_logs.py).
+    LOG_LEVEL = "WARNING"
     # Cheap argon2id parameters keep the suite fast; production uses the library's defaults.
     ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     CELERY = {**Config.CELERY, "task_always_eager": True, "task_eager_propagates": True}

@@ -13,6 +13,16 @@ from tests import services
 from tests.factories import login
 
 
+@pytest.fixture(autouse=True)
+def _info_lines():
+    """The suite writes WARNING and above (TestingConfig); these tests read the INFO lines."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    yield
+    root.setLevel(level)
+
+
 def _lines(capsys) -> list[dict]:
     out = capsys.readouterr().out
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
