@@ -12,7 +12,7 @@ config = context.config
 # alembic.ini's logging is for a bare `alembic` run: under the app (flask db upgrade, the tests)
 # logging is already set up (JSON lines, app/core/logs.py) and is left as it is.
 if not logging.getLogger().handlers:
-    fileConfig(config.config_file_name)
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

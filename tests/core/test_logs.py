@@ -16,9 +16,15 @@ from tests.factories import login
 @pytest.fixture(autouse=True)
 def _info_lines():
     """The suite writes WARNING and above (TestingConfig); these tests read the INFO lines."""
+    from app.core.logs import configure_logging
+
     root = logging.getLogger()
     level = root.level
-    root.setLevel(logging.INFO)
+    # An earlier test in the same process may have run a logging setup of its own (alembic's
+    # fileConfig, a worker's): start from the app's, as a process that serves requests does.
+    configure_logging(logging.INFO)
+    for name in ("app.request", "app.task"):
+        logging.getLogger(name).disabled = False
     yield
     root.setLevel(level)
 
