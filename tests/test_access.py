@@ -16,6 +16,8 @@ ACCESS = {
     "main.home": ANYONE_LOGGED_IN,
     "main.import_job": ANYONE_LOGGED_IN,
     "accounts.login": PUBLIC,
+    "health.healthz": PUBLIC,  # probes for the load balancer: no personal data, no login
+    "health.readyz": PUBLIC,
     "accounts.forgot_password": PUBLIC,
     "accounts.set_locale": PUBLIC,
     "accounts.logout": ANYONE_LOGGED_IN,
