@@ -96,14 +96,14 @@ def hold(id_number, month, reason, username):
 @click.option("--as", "username", default=None)
 @with_appcontext
 def compute_command(month, username):
-    """Compute (or recompute) a month's draft in this process, district by district."""
+    """Compute (or recompute) a month's draft in this process: one statement on PostgreSQL,
+    district by district elsewhere."""
     user = act_as(username)
     m = _month(month)
-    run, districts = _service(services.start_compute, m, user.id if user else None)
-    with click.progressbar(districts, label=f"computing {m}") as bar:
-        for district_id in bar:
-            compute.compute_part(run.id, district_id)
-            db.session.commit()
+    run, _districts = _service(services.start_compute, m, user.id if user else None)
+    db.session.commit()
+    compute.compute_month(run.id)
+    db.session.commit()
     services.finish_if_complete(run.id)
     db.session.commit()
     count, total, paid = queries.grand_total(sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id))
