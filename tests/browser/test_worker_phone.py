@@ -45,9 +45,22 @@ def fits_the_screen(page) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 390 px"
 
 
-def open_from_menu(page, label: str) -> None:
+def open_the_menu(page) -> None:
     page.click(".navbar-toggler")
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))  # unfolded, not unfolding
+
+
+def open_from_menu(page, label: str) -> None:
+    open_the_menu(page)
     page.locator(".navbar-nav a", has_text=label).click()
+
+
+def open_from_user_menu(page, label: str) -> None:
+    open_the_menu(page)
+    page.click("#user-menu")
+    item = page.locator(".dropdown-menu a", has_text=label)
+    expect(item).to_be_visible()
+    item.click()
 
 
 def test_every_page_of_a_worker_fits_a_phone(phone, live_server, demo_worker, unread_notice):
@@ -90,15 +103,11 @@ def test_every_page_of_a_worker_fits_a_phone(phone, live_server, demo_worker, un
     fits_the_screen(page)
     shot(page, "notices")
 
-    page.click(".navbar-toggler")
-    page.click("#user-menu")
-    page.locator(".dropdown-menu a", has_text="通知设置").click()
+    open_from_user_menu(page, "通知设置")
     expect(page).to_have_url(re.compile(r"/notices/preferences"))
     fits_the_screen(page)
 
-    page.click(".navbar-toggler")
-    page.click("#user-menu")
-    page.locator(".dropdown-menu a", has_text="修改密码").click()
+    open_from_user_menu(page, "修改密码")
     expect(page).to_have_url(re.compile(r"/account/password"))
     fits_the_screen(page)
 
