@@ -10,15 +10,17 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import TimestampMixin, UTCDateTime
+from app.core.tabular import RowError
 from app.extensions import db
 
 
@@ -28,6 +30,33 @@ class ImportKind:
     plan: Callable  # (filename, data, user) -> plan with .errors/.ok/.has_changes
     apply: Callable  # (plan, filename) -> dict of counts
     done_endpoint: str
+
+
+@dataclass
+class RowsPlan:
+    """What an import that adds and changes rows of one kind will do (the preview's figures)."""
+
+    errors: list[RowError] = field(default_factory=list)
+    inserts: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    unchanged: int = 0
+    total_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.inserts or self.updates)
+
+    def summary(self) -> list[tuple[str, int]]:
+        return [
+            (_("Rows read"), self.total_rows),
+            (_("New records"), len(self.inserts)),
+            (_("Records that change"), len(self.updates)),
+            (_("Rows already up to date"), self.unchanged),
+        ]
 
 
 KINDS: dict[str, ImportKind] = {}

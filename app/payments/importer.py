@@ -6,7 +6,7 @@ that differs). A row whose person is not among the importer's workers (unknown, 
 districts) gets the same answer either way.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from app.core import tabular
 from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.importing import RowsPlan
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -44,29 +45,7 @@ class AccountRow:
     worker_id: int | None = None
 
 
-@dataclass
-class AccountPlan:
-    errors: list[RowError] = field(default_factory=list)
-    inserts: list[AccountRow] = field(default_factory=list)
-    updates: list[AccountRow] = field(default_factory=list)
-    unchanged: int = 0
-    total_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.inserts or self.updates)
-
-    def summary(self) -> list[tuple[str, int]]:
-        return [
-            (_("Rows read"), self.total_rows),
-            (_("New records"), len(self.inserts)),
-            (_("Records that change"), len(self.updates)),
-            (_("Rows already up to date"), self.unchanged),
-        ]
+AccountPlan = RowsPlan  # the common shape (core/importing.py)
 
 
 def plan_account_import(filename: str, data: bytes, allowed_districts: set[int] | None) -> AccountPlan:

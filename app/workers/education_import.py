@@ -5,7 +5,7 @@ whose person is not among the importer's workers (not registered, or outside the
 gets the same answer either way, so a file cannot tell a district user who exists elsewhere.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from app.core import tabular
 from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.importing import RowsPlan
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -39,29 +40,7 @@ class EducationRow:
     worker_id: int | None = None
 
 
-@dataclass
-class EducationPlan:
-    errors: list[RowError] = field(default_factory=list)
-    inserts: list[EducationRow] = field(default_factory=list)
-    updates: list[EducationRow] = field(default_factory=list)
-    unchanged: int = 0
-    total_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.inserts or self.updates)
-
-    def summary(self) -> list[tuple[str, int]]:
-        return [
-            (_("Rows read"), self.total_rows),
-            (_("New records"), len(self.inserts)),
-            (_("Records that change"), len(self.updates)),
-            (_("Rows already up to date"), self.unchanged),
-        ]
+EducationPlan = RowsPlan  # the common shape (core/importing.py)
 
 
 def plan_education_import(filename: str, data: bytes, allowed_districts: set[int] | None) -> EducationPlan:
