@@ -34,7 +34,8 @@ paid AS (
     SELECT l.worker_id, l.corrects_month AS first, sum(l.amount) AS amount
     FROM allowance_line l
     JOIN allowance_run r ON r.id = l.run_id
-    WHERE l.corrects_month = ANY(CAST(:locked AS date[]))
+    JOIN worker w ON w.id = l.worker_id
+    WHERE {part_filter} AND l.corrects_month = ANY(CAST(:locked AS date[]))
       AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
     GROUP BY l.worker_id, l.corrects_month
 ),
