@@ -29,16 +29,6 @@ WITH months AS MATERIALIZED (
                      WHERE p.valid_from <= m.first ORDER BY p.valid_from DESC LIMIT 1), true) AS required
     FROM unnest(CAST(:firsts AS date[]), CAST(:kinds AS text[])) AS m(first, kind)
 ),
-paid AS (
-    -- Rule 7: what was paid for a locked month: its own line plus arrears posted for it by any other run.
-    SELECT l.worker_id, l.corrects_month AS first, sum(l.amount) AS amount
-    FROM allowance_line l
-    JOIN allowance_run r ON r.id = l.run_id
-    JOIN worker w ON w.id = l.worker_id
-    WHERE {part_filter} AND l.corrects_month = ANY(CAST(:locked AS date[]))
-      AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
-    GROUP BY l.worker_id, l.corrects_month
-),
 wm AS (
     -- Who gets a line: for the run's month, workers with a qualification obtained before it;
     -- for a locked month, those workers and whoever was paid something for it.
@@ -47,7 +37,7 @@ wm AS (
     WHERE {part_filter}
       AND (EXISTS (SELECT 1 FROM qualification q WHERE q.worker_id = w.id AND q.obtained_on < CAST(:month AS date))
            OR (m.kind = 'arrears'
-               AND EXISTS (SELECT 1 FROM paid WHERE paid.worker_id = w.id AND paid.first = m.first)))
+               AND EXISTS (SELECT 1 FROM allowance_line l WHERE l.worker_id = w.id AND l.corrects_month = m.first)))
 ),
 due AS MATERIALIZED (
     SELECT wm.worker_id, wm.worker_district_id, wm.kind, wm.first, wm.d,
@@ -154,15 +144,19 @@ out AS (
     -- Rule 7: a locked month worked out again with today's data; the difference from what was
     -- paid for it is an arrears line naming the month, `2026-06: 300.00 − 0.00 = +300.00 (…)`.
     SELECT e.*, x.diff,
-           to_char(e.first, 'YYYY-MM') || ': ' || e.amount::text || ' − ' || x.before::text || ' = '
+           to_char(e.first, 'YYYY-MM') || ': ' || e.amount::text || ' − ' || paid.before::text || ' = '
            || CASE WHEN x.diff > 0 THEN '+' ELSE '' END || x.diff::text
            || CASE WHEN e.formula <> '' THEN ' (' || e.formula || ')' ELSE '' END
     FROM evidence e
-    LEFT JOIN paid ON paid.worker_id = e.worker_id AND paid.first = e.first
+    -- What was paid for the month: its own line plus arrears posted for it by any other run
+    -- (an index lookup per line, whatever the table's statistics say).
     CROSS JOIN LATERAL (
-        SELECT COALESCE(paid.amount, CAST(0 AS numeric(12, 2))) AS before,
-               e.amount - COALESCE(paid.amount, 0) AS diff
-    ) x
+        SELECT COALESCE(sum(l.amount), CAST(0 AS numeric(12, 2))) AS before
+        FROM allowance_line l JOIN allowance_run r ON r.id = l.run_id
+        WHERE l.worker_id = e.worker_id AND l.corrects_month = e.first
+          AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
+    ) paid
+    CROSS JOIN LATERAL (SELECT e.amount - paid.before AS diff) x
     WHERE e.kind = 'arrears' AND x.diff <> 0
 )
 INSERT INTO allowance_line (
@@ -219,7 +213,6 @@ def _statements(run_id: int, month: Month, locked: list[Month], part: str, distr
         "month": month.first,
         "firsts": [month.first, *(m.first for m in locked)],
         "kinds": ["allowance", *("arrears" for _ in locked)],
-        "locked": [m.first for m in locked],
     }
     db.session.execute(sa.text(f"DELETE FROM allowance_line WHERE run_id = :run_id AND {line_filter}"), params)
     return sa.text(_STATEMENT.format(part_filter=part_filter, part_column=part_column)), params
