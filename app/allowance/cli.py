@@ -1,3 +1,4 @@
+import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -100,9 +101,13 @@ def compute_command(month, username):
     district by district elsewhere."""
     user = act_as(username)
     m = _month(month)
-    run, _districts = _service(services.start_compute, m, user.id if user else None)
+    run, districts = _service(services.start_compute, m, user.id if user else None)
     db.session.commit()
-    compute.compute_month(run.id)
+    if sys.stdout.isatty():  # DOMAIN.md: long work shows a progress bar in a terminal
+        with click.progressbar(length=len(districts), label=f"{m}") as bar:
+            compute.compute_month(run.id, progress=bar.update)
+    else:
+        compute.compute_month(run.id)
     db.session.commit()
     services.finish_if_complete(run.id)
     db.session.commit()

@@ -89,12 +89,18 @@ def compute_part(run_id: int, district_id: int | None, using: str | None = None)
     return count
 
 
-def compute_month(run_id: int) -> int:
+def compute_month(run_id: int, progress=None) -> int:
     """Replace every part's lines of a draft run: one statement on PostgreSQL, part by part
-    elsewhere. Returns how many lines it wrote. Commits nothing."""
+    elsewhere. Returns how many lines it wrote. Commits nothing. `progress(n)` is told of each
+    n parts done (a terminal's progress bar)."""
     if implementation() != "sql":
         parts = db.session.scalars(sa.select(AllowanceRunPart.district_id).where(AllowanceRunPart.run_id == run_id))
-        return sum(compute_part(run_id, district_id) for district_id in list(parts))
+        count = 0
+        for district_id in list(parts):
+            count += compute_part(run_id, district_id)
+            if progress:
+                progress(1)
+        return count
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run_id).with_for_update())
     if run is None or run.state != RunState.draft:
         return 0
@@ -114,6 +120,8 @@ def compute_month(run_id: int) -> int:
     for part in parts:
         part.done, part.lines, part.finished_at = True, counts.get(part.district_id, 0), now
     db.session.flush()
+    if progress:
+        progress(len(parts))
     return count
 
 
