@@ -62,6 +62,10 @@ def _wire_domains() -> None:
 
     for finder in (training_due.find_due, exams_due.find_due, allowance_due.find_due):
         due.register_finder(finder)
+    from app.exams.levels import Level
+    from app.reminders import texts
+
+    texts.level_label = lambda value: Level(value).label
     from app.exams.record_section import exam_section
     from app.workers.record import register_section
 

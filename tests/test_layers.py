@@ -20,7 +20,6 @@ SHARED = {"extensions"}  # the empty extension objects, below everything
 
 # (importer, imported): the remaining loops of issue #11, to be turned into calls downward or signals.
 KNOWN_UPWARD = {
-    ("reminders", "exams"),  # the level's name in a notice's text (reminders/texts.py)
     ("training", "exams"),  # Level for pre-exam courses; the CE ledger (training/*)
 }
 

@@ -159,3 +159,12 @@ def test_allowance_statement_only_once_the_month_is_locked_and_submission_tells_
     assert statement.user_id == u.id and statement.params["amount"] == f"{Decimal('200'):.2f}"
     _scan()
     assert db.session.query(Notice).filter_by(kind="allowance_statement").count() == 1
+
+
+def test_a_notice_names_the_level_in_the_readers_words(app_ctx):
+    from types import SimpleNamespace
+
+    from app.reminders import texts
+
+    notice = SimpleNamespace(kind="first_registration_due", params={"level": "assistant", "due": "2027-01-01"})
+    assert "助理社会工作师" in texts.body(notice) and "assistant" not in texts.body(notice)
