@@ -62,8 +62,13 @@ def _wire_domains() -> None:
 
     for finder in (training_due.find_due, exams_due.find_due, allowance_due.find_due):
         due.register_finder(finder)
+    from app.exams import queries as exam_queries
     from app.exams.levels import Level
     from app.reminders import texts
+    from app.training import queries as training_queries
+
+    exam_queries.completed_hours = training_queries.completed_hours
+    exam_queries.completed_hours_by_registration = training_queries.completed_hours_by_registration
 
     texts.level_label = lambda value: Level(value).label
     from app.exams.record_section import exam_section

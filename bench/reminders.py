@@ -206,7 +206,7 @@ def _time_parts() -> dict[str, float]:
     now, today = utcnow(), local_today()
     parts = {
         "session_reminders": lambda: training_due.session_reminders(now),
-        "exam_registration_open": lambda: exams_due.exam_registration_open(today),
+        "exam_registration_open": lambda: training_due.exam_registration_open(today),
         "first_registration_due": lambda: exams_due.first_registration_due(today),
         "registration_expiring": lambda: exams_due.registration_expiring(today),
         "ce_shortfall": lambda: exams_due.ce_shortfall(today),

@@ -10,38 +10,6 @@ from app.core.timeutil import add_months
 from app.extensions import db
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
-from app.training.due_reminders import pre_exam_completions
-
-
-def exam_registration_open(today: date) -> list[Item]:
-    """To workers who completed pre-exam training for a level in the last 12 months and do not hold it."""
-    from app.exams.models import ExamYear, Qualification
-
-    years = db.session.scalars(
-        sa.select(ExamYear).where(ExamYear.registration_opens <= today, ExamYear.registration_closes >= today)
-    ).all()
-    if not years:
-        return []
-    rows = pre_exam_completions(add_months(today, -12))
-    held = set(
-        db.session.execute(
-            sa.select(User.id, Qualification.level)
-            .join(User, User.worker_id == Qualification.worker_id)
-            .where(User.id.in_({uid for uid, _level in rows} or {0}))
-        ).all()
-    )
-    return [
-        (
-            user_id,
-            NoticeKind.exam_registration_open.value,
-            f"exam_year:{year.year}",
-            level.value,
-            {"year": year.year, "closes": year.registration_closes.isoformat()},
-        )
-        for year in years
-        for user_id, level in rows
-        if (user_id, level) not in held
-    ]
 
 
 def first_registration_due(today: date) -> list[Item]:
@@ -140,9 +108,4 @@ def ce_shortfall(today: date) -> list[Item]:
 
 
 def find_due(now: datetime, today: date) -> list[Item]:
-    return (
-        exam_registration_open(today)
-        + first_registration_due(today)
-        + registration_expiring(today)
-        + ce_shortfall(today)
-    )
+    return first_registration_due(today) + registration_expiring(today) + ce_shortfall(today)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app.exams import queries
 from app.exams.models import CERecord, ExamResult, ExamYear, Registration
 from app.exams.queries import CELedger
 from app.extensions import db
@@ -84,9 +85,7 @@ def ce_at_risk(worker_query: sa.Select, today: date, limit: int = 200) -> list[A
             .group_by(Registration.id)
         )
         hours.update({rid: Decimal(h) for rid, h in rows})
-    from app.training.queries import completed_hours_by_registration
-
-    trained = completed_hours_by_registration(reg_ids)
+    trained = queries.completed_hours_by_registration(reg_ids)
     found = []
     for reg, worker in candidates:
         ledger = CELedger(reg, reg.level.ce_hours, trained.get(reg.id, Decimal(0)), hours.get(reg.id, Decimal(0)), [])

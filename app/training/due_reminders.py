@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.accounts.models import User
-from app.core.timeutil import LOCAL_TZ, to_local
+from app.core.timeutil import LOCAL_TZ, add_months, to_local
 from app.extensions import db
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
@@ -88,5 +88,36 @@ def pre_exam_completions(since: date):
     ).all()
 
 
+def exam_registration_open(today: date) -> list[Item]:
+    """To workers who completed pre-exam training for a level in the last 12 months and do not hold it."""
+    from app.exams.models import ExamYear, Qualification
+
+    years = db.session.scalars(
+        sa.select(ExamYear).where(ExamYear.registration_opens <= today, ExamYear.registration_closes >= today)
+    ).all()
+    if not years:
+        return []
+    rows = pre_exam_completions(add_months(today, -12))
+    held = set(
+        db.session.execute(
+            sa.select(User.id, Qualification.level)
+            .join(User, User.worker_id == Qualification.worker_id)
+            .where(User.id.in_({uid for uid, _level in rows} or {0}))
+        ).all()
+    )
+    return [
+        (
+            user_id,
+            NoticeKind.exam_registration_open.value,
+            f"exam_year:{year.year}",
+            level.value,
+            {"year": year.year, "closes": year.registration_closes.isoformat()},
+        )
+        for year in years
+        for user_id, level in rows
+        if (user_id, level) not in held
+    ]
+
+
 def find_due(now: datetime, today: date) -> list[Item]:
-    return session_reminders(now)
+    return session_reminders(now) + exam_registration_open(today)
