@@ -5,7 +5,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.allowance import bp, queries, services
+from app.allowance import queries, services
+from app.allowance.blueprint import bp
 from app.allowance.exporter import check_exportable, export_file_name, export_run
 from app.allowance.forms import (
     ActionForm,

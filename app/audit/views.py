@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import render_template, request
 
 from app.accounts.models import User
-from app.audit import bp
+from app.audit.blueprint import bp
 from app.audit.describe import ACTIONS, SUBJECTS, describe, noun
 from app.core.access import Role, roles_required
 from app.core.audit import AuditLog

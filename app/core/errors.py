@@ -11,8 +11,9 @@ page when the layout cannot be drawn.
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
 
+from app.core.services import NotPermitted, RecordNotFound
 from app.extensions import db
 
 
@@ -44,6 +45,14 @@ def register_error_handlers(app: Flask) -> None:
         except Exception:  # the layout needs the database (the signed-in user, the navigation)
             current_app.logger.exception("error page %s drawn without the layout", error.code)
             return standalone_error(error.code, message)
+
+    @app.errorhandler(RecordNotFound)
+    def record_not_found(_error: RecordNotFound):
+        return http_error(NotFound())
+
+    @app.errorhandler(NotPermitted)
+    def not_permitted(_error: NotPermitted):
+        return http_error(Forbidden())
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

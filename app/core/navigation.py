@@ -57,7 +57,7 @@ def back_link() -> BackLink | None:
     endpoint, label = parent
     if endpoint not in current_app.view_functions:
         return None
-    rules = current_app.url_map._rules_by_endpoint.get(endpoint, [])  # noqa: SLF001 (werkzeug keeps no public index)
+    rules = current_app.url_map._rules_by_endpoint.get(endpoint, [])
     values = request.view_args or {}
     for rule in rules:
         if rule.arguments <= values.keys():

@@ -11,7 +11,8 @@ from app.core.forms import show_service_error
 from app.core.identity import InvalidIdentity, parse_id_number
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
-from app.exams import bp, importers, queries, queue, reports, services
+from app.exams import importers, queries, queue, reports, services
+from app.exams.blueprint import bp
 from app.exams.forms import (
     ActionForm,
     CEForm,

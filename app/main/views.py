@@ -7,7 +7,7 @@ from app.core.access import Role
 from app.core.importing import ImportJob
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.main import bp
+from app.main.blueprint import bp
 from app.workers.models import Worker
 from app.workers.queries import count_fast, scoped_workers
 

@@ -10,8 +10,9 @@ from app.core.access import Role, roles_required
 from app.core.forms import page_number, show_service_error
 from app.core.services import ServiceError
 from app.extensions import db
-from app.payments import bp, queries, services
+from app.payments import queries, services
 from app.payments.bankfile import export_batch, file_name
+from app.payments.blueprint import bp
 from app.payments.cards import mask_card_number
 from app.payments.forms import AccountForm, MakeBatchForm
 from app.payments.importer import ACCOUNT_COLUMNS

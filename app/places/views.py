@@ -6,7 +6,8 @@ from app.core.access import STAFF_ROLES, Role, roles_required
 from app.core.forms import show_service_error
 from app.core.services import ServiceError
 from app.extensions import db
-from app.places import bp, queries, services
+from app.places import queries, services
+from app.places.blueprint import bp
 from app.places.forms import CommunityForm, ConfirmImportForm, StreetForm, UploadForm
 from app.places.models import Community, District, Street
 

@@ -161,7 +161,7 @@ def _send_one(row, disabled: set[str], opted_out: set, mailer: "_Mailer", now: d
             mailer.send(row.id, row.address, subject, body)
         else:
             send_sms(row.address, f"【{subject}】{body}")
-    except Exception as exc:  # noqa: BLE001 - any channel failure is retried, and shown to the admin
+    except Exception as exc:
         mailer.reset()
         error = f"{type(exc).__name__}: {exc}"[:500]
         if attempts >= MAX_ATTEMPTS:

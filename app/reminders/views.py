@@ -10,7 +10,8 @@ from wtforms.validators import Email, Length, Optional
 from app.core.access import Role, roles_required
 from app.core.forms import page_number
 from app.extensions import db
-from app.reminders import bp, notices
+from app.reminders import notices
+from app.reminders.blueprint import bp
 from app.reminders.models import (
     KIND_LABELS,
     Channel,

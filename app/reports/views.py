@@ -7,7 +7,8 @@ from app.core.forms import int_arg, show_service_error
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.reports import bp, queries, services
+from app.reports import queries, services
+from app.reports.blueprint import bp
 from app.reports.exporter import export_term, file_name
 from app.reports.forms import TermForm
 from app.reports.models import Term

@@ -17,7 +17,8 @@ from app.core.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from app.exams.levels import Level
 from app.extensions import db
 from app.places.queries import communities_in, districts_for, streets_in
-from app.training import bp, queries, rules, services, throttle
+from app.training import queries, rules, services, throttle
+from app.training.blueprint import bp
 from app.training.forms import ActionForm, BulkEnrolForm, CheckinForm, CourseForm, EnrolForm, SessionForm
 from app.training.models import Course, Enrolment, EnrolmentState, Mark, SessionStatus, Track, TrainingSession
 from app.workers.models import POST_LABELS, PostType, Worker

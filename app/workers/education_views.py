@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from app.core import import_views
 from app.core.access import Role, roles_required
 from app.places.forms import ConfirmImportForm, UploadForm
-from app.workers import bp
+from app.workers.blueprint import bp
 from app.workers.education_import import EDUCATION_COLUMNS
 
 EDITORS = (Role.coordinator, Role.admin)

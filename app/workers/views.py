@@ -13,7 +13,8 @@ from app.core.timeutil import local_today
 from app.extensions import db
 from app.places import queries as places
 from app.places.forms import ConfirmImportForm, UploadForm
-from app.workers import bp, queries, services
+from app.workers import queries, services
+from app.workers.blueprint import bp
 from app.workers.exporter import export_workers
 from app.workers.forms import DeleteForm, NewWorkerForm, PeriodForm, WorkerForm
 from app.workers.importer import POSTS_COLUMNS

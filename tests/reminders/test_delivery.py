@@ -117,7 +117,7 @@ def test_turning_a_kind_off_or_opting_out_stops_what_is_already_due(people, smtp
 class _Gateway(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
         _Gateway.received.append((self.headers.get("Authorization"), json.loads(self.rfile.read(length))))
         self.send_response(200)

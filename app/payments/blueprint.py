@@ -1,0 +1,5 @@
+"""The payments pages' blueprint; the factory imports the view modules that add routes to it."""
+
+from flask import Blueprint
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")

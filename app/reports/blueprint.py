@@ -1,0 +1,5 @@
+"""The reports pages' blueprint; the factory imports the view modules that add routes to it."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
