@@ -19,7 +19,7 @@ def home():
         return redirect(url_for("workers.my_record"))
     today = local_today()
     scoped = scoped_workers(current_user)
-    in_post = scoped.where(Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today))
+    in_post = scoped.where(Worker.in_post_on(today))
     stats = {"workers": count_fast(scoped), "in_post": count_fast(in_post)}
     jobs = db.session.scalars(
         sa.select(ImportJob).where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(5)

@@ -184,9 +184,7 @@ class BulkFilter:
 def bulk_candidates(user, session: TrainingSession, f: BulkFilter) -> list[int]:
     """Ids of the workers in the user's scope, in post today, who match the filter, by name."""
     today = local_today()
-    query = scoped_workers(user).where(
-        Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today)
-    )
+    query = scoped_workers(user).where(Worker.in_post_on(today))
     if f.district_id:
         query = query.where(Worker.district_id == f.district_id)
     if f.street_id:

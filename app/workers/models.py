@@ -3,6 +3,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.identity import mask_id_number
@@ -84,10 +85,16 @@ class Worker(Audited, TimestampMixin, db.Model):
     def masked_id(self) -> str:
         return mask_id_number(self.id_number)
 
+    @hybrid_method
     def in_post_on(self, day: date) -> bool:
+        """In post on `day`: started on or before it, and not ended before it (one rule, in Python and SQL)."""
         return (
             self.post_start is not None and self.post_start <= day and (self.post_end is None or self.post_end >= day)
         )
+
+    @in_post_on.expression
+    def in_post_on(cls, day: date):
+        return sa.and_(cls.post_start <= day, sa.or_(cls.post_end.is_(None), cls.post_end >= day))
 
     def __repr__(self) -> str:
         return f"<Worker {self.name} {mask_id_number(self.id_number)}>"

@@ -75,9 +75,8 @@ def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
         query = query.where(Worker.community_id == f.community_id)
     if f.post_type:
         query = query.where(Worker.post_type == f.post_type)
-    in_post = sa.and_(Worker.post_start <= today, sa.or_(Worker.post_end.is_(None), Worker.post_end >= today))
     if f.status == "in_post":
-        query = query.where(in_post)
+        query = query.where(Worker.in_post_on(today))
     elif f.status == "left":
         query = query.where(Worker.post_end < today)
     return query.order_by(*SORTS.get(f.sort, SORTS["name"]))
