@@ -28,7 +28,7 @@ from app.exams.models import ExamResult, ExamYear, Qualification
 from app.extensions import db
 from app.places.forms import ConfirmImportForm, UploadForm
 from app.workers.models import Worker
-from app.workers.queries import get_worker_or_404, scoped_workers
+from app.workers.queries import get_worker, scoped_workers
 
 EDITORS = (Role.coordinator, Role.admin)
 IMPORT_TITLES = {
@@ -104,7 +104,7 @@ def year_edit(year_id: int | None = None):
 
 
 def _worker(worker_id: int) -> Worker:
-    return get_worker_or_404(current_user, worker_id)
+    return get_worker(current_user, worker_id)
 
 
 def _back(worker: Worker):

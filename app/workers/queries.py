@@ -4,10 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
-
 from app.core.access import Role, district_scope
 from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
+from app.core.services import RecordNotFound
 from app.extensions import db
 from app.workers.models import PostPeriod, PostType, Worker
 
@@ -36,18 +35,21 @@ def scoped_workers(user) -> sa.Select:
     return query
 
 
-def get_worker_or_404(user, worker_id: int) -> Worker:
-    """Outside the user's scope answers 404, as if the worker did not exist."""
+def get_worker(user, worker_id: int) -> Worker:
+    """The worker, if within the user's scope; outside it answers RecordNotFound (a 404), as if
+    the worker did not exist."""
     worker = db.session.scalar(scoped_workers(user).where(Worker.id == worker_id))
     if worker is None:
-        abort(404)
+        raise RecordNotFound(f"worker {worker_id}")
     return worker
 
 
-def get_period_or_404(user, worker: Worker, period_id: int) -> PostPeriod:
+def get_period(worker: Worker, period_id: int) -> PostPeriod:
+    """One of this worker's post periods (the worker comes from get_worker, so it is in scope);
+    another worker's period answers RecordNotFound."""
     period = db.session.get(PostPeriod, period_id)
     if period is None or period.worker_id != worker.id:
-        abort(404)
+        raise RecordNotFound(f"post period {period_id}")
     return period
 
 

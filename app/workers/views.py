@@ -98,7 +98,7 @@ def worker_create():
 @bp.route("/<int:worker_id>")
 @roles_required(*STAFF)
 def worker_detail(worker_id: int):
-    worker = queries.get_worker_or_404(current_user, worker_id)
+    worker = queries.get_worker(current_user, worker_id)
     history = (
         db.session.scalars(
             sa.select(AuditLog)
@@ -127,7 +127,7 @@ def worker_detail(worker_id: int):
 def my_record():
     if current_user.worker_id is None:
         return render_template("workers/no_record.html")
-    worker = queries.get_worker_or_404(current_user, current_user.worker_id)
+    worker = queries.get_worker(current_user, current_user.worker_id)
     return _record_page(worker, history=[], can_edit=False, delete_form=None, mine=True)
 
 
@@ -145,7 +145,7 @@ def _record_page(worker, **context):
 @bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def worker_edit(worker_id: int):
-    worker = queries.get_worker_or_404(current_user, worker_id)
+    worker = queries.get_worker(current_user, worker_id)
     form = WorkerForm(obj=worker)
     if form.validate_on_submit():
         try:
@@ -154,7 +154,7 @@ def worker_edit(worker_id: int):
             )
         except ServiceError as exc:
             db.session.rollback()
-            worker = queries.get_worker_or_404(current_user, worker_id)
+            worker = queries.get_worker(current_user, worker_id)
             show_service_error(form, exc)
         else:
             db.session.commit()
@@ -166,7 +166,7 @@ def worker_edit(worker_id: int):
 @bp.route("/<int:worker_id>/periods/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def period_create(worker_id: int):
-    worker = queries.get_worker_or_404(current_user, worker_id)
+    worker = queries.get_worker(current_user, worker_id)
     form = PeriodForm()
     form.community_id.choices = _community_choices()
     if form.validate_on_submit():
@@ -174,7 +174,7 @@ def period_create(worker_id: int):
             services.add_period(worker, _post_data(form), district_scope(current_user))
         except ServiceError as exc:
             db.session.rollback()
-            worker = queries.get_worker_or_404(current_user, worker_id)
+            worker = queries.get_worker(current_user, worker_id)
             show_service_error(form, exc)
         else:
             db.session.commit()
@@ -186,8 +186,8 @@ def period_create(worker_id: int):
 @bp.route("/<int:worker_id>/periods/<int:period_id>", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def period_edit(worker_id: int, period_id: int):
-    worker = queries.get_worker_or_404(current_user, worker_id)
-    period = queries.get_period_or_404(current_user, worker, period_id)
+    worker = queries.get_worker(current_user, worker_id)
+    period = queries.get_period(worker, period_id)
     form = PeriodForm(obj=period)
     if request.method == "GET":
         form.post_type.data = period.post_type.value
@@ -199,8 +199,8 @@ def period_edit(worker_id: int, period_id: int):
             services.update_period(period, _post_data(form), district_scope(current_user))
         except ServiceError as exc:
             db.session.rollback()
-            worker = queries.get_worker_or_404(current_user, worker_id)
-            period = queries.get_period_or_404(current_user, worker, period_id)
+            worker = queries.get_worker(current_user, worker_id)
+            period = queries.get_period(worker, period_id)
             show_service_error(form, exc)
         else:
             db.session.commit()
@@ -212,8 +212,8 @@ def period_edit(worker_id: int, period_id: int):
 @bp.route("/<int:worker_id>/periods/<int:period_id>/delete", methods=["POST"])
 @roles_required(*EDITORS)
 def period_delete(worker_id: int, period_id: int):
-    worker = queries.get_worker_or_404(current_user, worker_id)
-    period: PostPeriod = queries.get_period_or_404(current_user, worker, period_id)
+    worker = queries.get_worker(current_user, worker_id)
+    period: PostPeriod = queries.get_period(worker, period_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
     if len(worker.periods) == 1:
