@@ -56,6 +56,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_STRATEGY = "moving-window"  # a fixed window lets twice the limit through at its edge
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: the throttles go on counting in this process's memory (and back to Redis once it
+    # answers), any other storage error is logged, never a 500; a dead host fails within a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Failed sign-ins only; limits in the syntax of the `limits` library, several joined by ";".
     LOGIN_ACCOUNT_LIMITS = os.environ.get("LOGIN_ACCOUNT_LIMITS", "5 per minute;20 per 15 minutes")
     LOGIN_ADDRESS_LIMITS = os.environ.get("LOGIN_ADDRESS_LIMITS", "50 per 15 minutes")
