@@ -5,27 +5,46 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-clock screenshots lint format bench translations extract-messages install install-dev clean-db migrate-check
+.PHONY: run test test-clock screenshots lint format bench translations extract-messages install install-dev lock clean-db migrate-check
 
+# Dependencies are locked: requirements.txt (runtime) and requirements-dev.txt (runtime + dev tools)
+# pin every package with its hashes, compiled by `make lock` from requirements.in and
+# requirements-dev.in. pip installs them in hash-checking mode: a file whose hash is not in the
+# lock is refused.
+# The lines of one package in a lock file (its pin and its hashes): $(call locked,NAME,FILE)
+locked = awk '/^$(1)==/ {p=1} p {print} p && !/\\$$/ {exit}' $(2)
+
+# pip itself comes from the lock too (pip-tools needs it, so requirements-dev.txt pins it).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --require-hashes -r <($(call locked,pip,requirements-dev.txt))
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
-# honcho alone of the dev tools: `make run` needs it, production does not (pinned in requirements-dev.txt).
+# honcho alone of the dev tools: `make run` needs it, production does not. Its pin and hashes
+# come from requirements-dev.txt (honcho has no dependencies of its own).
 $(VENV)/.honcho: requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -q "$$(grep '^honcho==' requirements-dev.txt)"
+	$(BIN)/pip install -q --require-hashes -r <($(call locked,honcho,requirements-dev.txt))
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime $(VENV)/.honcho
 
 install: $(VENV)/.runtime translations
 install-dev: $(VENV)/.dev translations
+
+# Updating a dependency: change its line in requirements.in (runtime) or requirements-dev.in (dev
+# tools), run `make lock`, then `make test`; commit the .in and the .txt files together. A package
+# that is not pinned in a .in file (a dependency of a dependency) keeps its locked version until
+# asked: `make lock LOCK_ARGS="--upgrade-package NAME"` (or LOCK_ARGS=--upgrade for all of them).
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(VENV)/.dev
+	$(PIP_COMPILE) requirements.in
+	$(PIP_COMPILE) requirements-dev.in
 
 # Compiled catalogs (.mo) are built from the .po files that are kept in git.
 translations: $(VENV)/.runtime
