@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Audited, TimestampMixin, UTCDateTime
 from app.exams.levels import Level
+from app.exams.rules import DEFAULT_PASS_MARK
 from app.extensions import db
 
 level_column = sa.Enum(Level, native_enum=False, length=16)
@@ -36,9 +37,6 @@ class ExamYear(Audited, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<ExamYear {self.year}>"
-
-
-DEFAULT_PASS_MARK = Decimal("60")
 
 
 class PassMark(Audited, db.Model):
