@@ -1,33 +1,18 @@
 """Writes for exams, qualifications, registrations and CE. Flush, never commit."""
 
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.core.audit import AuditAction, record
-from app.core.bulk import insert_rows
 from app.core.services import ServiceError
-from app.core.timeutil import utcnow
 from app.exams import engine
 from app.exams.levels import SUBJECTS, Level
-from app.exams.models import (
-    DEFAULT_PASS_MARK,
-    CERecord,
-    ExamResult,
-    ExamYear,
-    PassMark,
-    Qualification,
-    QualificationSource,
-    Registration,
-    SeniorReview,
-)
+from app.exams.models import CERecord, ExamResult, ExamYear, PassMark, Qualification, Registration, SeniorReview
+from app.exams.qualify import recompute_qualifications
+from app.exams.rules import DEFAULT_PASS_MARK, passes
 from app.extensions import db
-
-CHUNK = 2000
-
 
 # ---- exam years ----
 
@@ -41,24 +26,10 @@ def save_exam_year(
     pass_marks: dict[str, Decimal] | None = None,
     exam_year: ExamYear | None = None,
 ) -> ExamYear:
-    if not 1990 <= year <= 2100:
-        raise ServiceError(_("Give a year between 1990 and 2100."), "year")
-    clash = db.session.scalar(
-        sa.select(ExamYear.id).where(ExamYear.year == year, ExamYear.id != (exam_year.id if exam_year else 0))
-    )
-    if clash:
-        raise ServiceError(_("The exam year %(year)d is already set up.", year=year), "year")
-    if exam_date and results_date < exam_date:
-        raise ServiceError(_("The results date cannot be before the exam date."), "results_date")
-    if registration_opens and registration_closes and registration_closes < registration_opens:
-        raise ServiceError(_("The registration window cannot close before it opens."), "registration_closes")
-    marks = dict.fromkeys(SUBJECTS, DEFAULT_PASS_MARK)
-    for code, mark in (pass_marks or {}).items():
-        if code not in SUBJECTS:
-            raise ServiceError(_("Unknown subject %(code)s.", code=code), "pass_marks")
-        if not Decimal(0) < mark <= Decimal(100) or mark != mark.quantize(Decimal("0.1")):
-            raise ServiceError(_("A pass mark is between 0 and 100 with at most one decimal."), "pass_marks")
-        marks[code] = mark
+    """Set up (or change) an exam year; a changed pass mark or results date re-judges its results."""
+    _check_year_free(year, exam_year)
+    _check_dates(results_date, exam_date, registration_opens, registration_closes)
+    marks = _pass_marks(pass_marks or {})
     if exam_year is None:
         exam_year = ExamYear(year=year, results_date=results_date)
         db.session.add(exam_year)
@@ -66,16 +37,49 @@ def save_exam_year(
     old_results_date = exam_year.results_date
     exam_year.year, exam_year.results_date, exam_year.exam_date = year, results_date, exam_date
     exam_year.registration_opens, exam_year.registration_closes = registration_opens, registration_closes
+    _set_pass_marks(exam_year, marks)
+    db.session.flush()
+    if exam_year.id and (old_marks and old_marks != marks or old_results_date != results_date):
+        _repass_year(exam_year)
+    return exam_year
+
+
+def _check_year_free(year: int, exam_year: ExamYear | None) -> None:
+    if not 1990 <= year <= 2100:
+        raise ServiceError(_("Give a year between 1990 and 2100."), "year")
+    clash = db.session.scalar(
+        sa.select(ExamYear.id).where(ExamYear.year == year, ExamYear.id != (exam_year.id if exam_year else 0))
+    )
+    if clash:
+        raise ServiceError(_("The exam year %(year)d is already set up.", year=year), "year")
+
+
+def _check_dates(results_date: date, exam_date: date | None, opens: date | None, closes: date | None) -> None:
+    if exam_date and results_date < exam_date:
+        raise ServiceError(_("The results date cannot be before the exam date."), "results_date")
+    if opens and closes and closes < opens:
+        raise ServiceError(_("The registration window cannot close before it opens."), "registration_closes")
+
+
+def _pass_marks(given: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Every subject's mark: the one given, else the default."""
+    marks = dict.fromkeys(SUBJECTS, DEFAULT_PASS_MARK)
+    for code, mark in given.items():
+        if code not in SUBJECTS:
+            raise ServiceError(_("Unknown subject %(code)s.", code=code), "pass_marks")
+        if not Decimal(0) < mark <= Decimal(100) or mark != mark.quantize(Decimal("0.1")):
+            raise ServiceError(_("A pass mark is between 0 and 100 with at most one decimal."), "pass_marks")
+        marks[code] = mark
+    return marks
+
+
+def _set_pass_marks(exam_year: ExamYear, marks: dict[str, Decimal]) -> None:
     existing = {m.subject: m for m in exam_year.pass_marks}
     for code, mark in marks.items():
         if code in existing:
             existing[code].mark = mark
         else:
             exam_year.pass_marks.append(PassMark(subject=code, mark=mark))
-    db.session.flush()
-    if exam_year.id and (old_marks and old_marks != marks or old_results_date != results_date):
-        _repass_year(exam_year)
-    return exam_year
 
 
 def _repass_year(exam_year: ExamYear) -> None:
@@ -84,7 +88,7 @@ def _repass_year(exam_year: ExamYear) -> None:
         db.session.execute(
             sa.update(ExamResult)
             .where(ExamResult.exam_year_id == exam_year.id, ExamResult.subject == mark.subject)
-            .values(passed=ExamResult.score >= mark.mark)
+            .values(passed=passes(ExamResult.score, mark.mark))
             .execution_options(synchronize_session=False)
         )
     workers = list(
@@ -117,7 +121,7 @@ def enter_result(worker_id: int, exam_year: ExamYear, subject: str, score: Decim
             ExamResult.worker_id == worker_id, ExamResult.exam_year_id == exam_year.id, ExamResult.subject == subject
         )
     )
-    passed = score >= exam_year.pass_mark(subject)
+    passed = passes(score, exam_year.pass_mark(subject))
     if result is None:
         result = ExamResult(worker_id=worker_id, exam_year_id=exam_year.id, subject=subject, score=score, passed=passed)
         db.session.add(result)
@@ -147,92 +151,6 @@ def save_review(worker_id: int, review_date: date, passed: bool) -> SeniorReview
     db.session.flush()
     recompute_qualifications([worker_id])
     return review
-
-
-# ---- the engine, applied to many workers at once ----
-
-
-def recompute_qualifications(worker_ids: list[int]) -> dict:
-    """Bring computed qualifications in line with results and reviews (set-based, in chunks).
-
-    Imported (historical) certificates are taken as given and never touched here.
-    """
-    counts = {"created": 0, "updated": 0, "removed": 0}
-    ids = sorted(set(worker_ids))
-    now = utcnow()
-    table = Qualification.__table__
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        passes, reviews = defaultdict(list), defaultdict(list)
-        for row in db.session.execute(
-            sa.select(
-                ExamResult.worker_id, ExamResult.subject, ExamYear.year, ExamYear.results_date, ExamYear.exam_date
-            )
-            .join(ExamYear, ExamYear.id == ExamResult.exam_year_id)
-            .where(ExamResult.passed.is_(True), ExamResult.worker_id.in_(chunk))
-        ):
-            passes[row.worker_id].append(engine.Pass(row.subject, row.year, row.results_date, row.exam_date))
-        for row in db.session.execute(
-            sa.select(SeniorReview.worker_id, SeniorReview.review_date, SeniorReview.passed).where(
-                SeniorReview.worker_id.in_(chunk)
-            )
-        ):
-            reviews[row.worker_id].append(engine.Review(row.review_date, row.passed))
-        existing = defaultdict(dict)
-        for q in db.session.execute(
-            sa.select(
-                table.c.id, table.c.worker_id, table.c.level, table.c.source, table.c.obtained_on, table.c.evidence
-            ).where(table.c.worker_id.in_(chunk))
-        ):
-            existing[q.worker_id][Level(q.level)] = q
-        inserts, updates, deletes = [], [], []
-        for wid in chunk:
-            found = engine.qualifications_from(passes.get(wid, []), reviews.get(wid, []))
-            have = existing.get(wid, {})
-            for level, got in found.items():
-                current = have.get(level)
-                if current is None:
-                    inserts.append(
-                        {
-                            "worker_id": wid,
-                            "level": level.name,
-                            "obtained_on": got.obtained_on,
-                            "source": QualificationSource.computed.name,
-                            "evidence": got.evidence,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    )
-                elif current.source == QualificationSource.computed.name and (
-                    current.obtained_on != got.obtained_on or current.evidence != got.evidence
-                ):
-                    updates.append({"q_id": current.id, "b_obtained": got.obtained_on, "b_evidence": got.evidence})
-            for level, current in have.items():
-                if level not in found and current.source == QualificationSource.computed.name:
-                    deletes.append(current.id)
-        insert_rows(table, inserts)
-        if updates:
-            db.session.execute(
-                table.update()
-                .where(table.c.id == sa.bindparam("q_id"))
-                .values(obtained_on=sa.bindparam("b_obtained"), evidence=sa.bindparam("b_evidence"), updated_at=now),
-                updates,
-            )
-        if deletes:
-            db.session.execute(table.delete().where(table.c.id.in_(deletes)))
-        counts["created"] += len(inserts)
-        counts["updated"] += len(updates)
-        counts["removed"] += len(deletes)
-    if any(counts.values()):
-        record(
-            AuditAction.update,
-            "qualification",
-            None,
-            summary="qualifications recomputed: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
-            after=counts,
-        )
-    db.session.expire_all()
-    return counts
 
 
 # ---- certificates, registrations, CE ----
