@@ -7,15 +7,17 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.core.timeutil import LOCAL_TZ, add_months, to_local
+from app.exams.models import ExamYear, Qualification
 from app.extensions import db
+from app.reminders import offsets
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
+from app.training import rules
+from app.training.models import Course, Enrolment, EnrolmentState, Meeting, Track, TrainingSession
 
 
 def session_reminders(now) -> list[Item]:
     """3 days and 1 day before a session's next meeting, to those enrolled (not waitlisted)."""
-    from app.training.models import Enrolment, EnrolmentState, Meeting, SessionStatus, TrainingSession
-
     first = (
         sa.select(Meeting.session_id, sa.func.min(Meeting.starts_at).label("starts"))
         .where(Meeting.starts_at > now)
@@ -37,14 +39,14 @@ def session_reminders(now) -> list[Item]:
         )
         .join(User, User.worker_id == Enrolment.worker_id)
         .where(
-            TrainingSession.status.not_in([SessionStatus.cancelled, SessionStatus.completed]),
-            first.c.starts <= now + timedelta(days=3),
+            TrainingSession.status.not_in(rules.FINISHED),
+            first.c.starts <= now + timedelta(days=offsets.days_before(NoticeKind.session_in_3_days)),
         )
     ).all()
     courses = _course_titles({r[5] for r in rows})
-    items = []
+    items, near = [], now + timedelta(days=offsets.days_before(NoticeKind.session_in_1_day))
     for user_id, session_id, name, venue, starts, course_id in rows:
-        kind = NoticeKind.session_in_1_day if starts <= now + timedelta(days=1) else NoticeKind.session_in_3_days
+        kind = NoticeKind.session_in_1_day if starts <= near else NoticeKind.session_in_3_days
         params = {
             "course": courses.get(course_id, ""),
             "session": name,
@@ -56,16 +58,12 @@ def session_reminders(now) -> list[Item]:
 
 
 def _course_titles(ids):
-    from app.training.models import Course
-
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(Course.id, Course.title).where(Course.id.in_(ids))).all())
 
 
 def pre_exam_completions(since: date):
-    from app.training.models import Course, Enrolment, Meeting, Track, TrainingSession
-
     last = (
         sa.select(Meeting.session_id, sa.func.max(Meeting.ends_at).label("last"))
         .group_by(Meeting.session_id)
@@ -90,8 +88,6 @@ def pre_exam_completions(since: date):
 
 def exam_registration_open(today: date) -> list[Item]:
     """To workers who completed pre-exam training for a level in the last 12 months and do not hold it."""
-    from app.exams.models import ExamYear, Qualification
-
     years = db.session.scalars(
         sa.select(ExamYear).where(ExamYear.registration_opens <= today, ExamYear.registration_closes >= today)
     ).all()

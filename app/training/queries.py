@@ -12,12 +12,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort
-from sqlalchemy.orm import aliased
 
 from app.core.access import Role, district_scope
-from app.core.timeutil import LOCAL_TZ, local_today, utcnow
-from app.exams.models import Qualification
+from app.core.services import NotPermitted, RecordNotFound
+from app.core.timeutil import LOCAL_TZ, utcnow
+from app.exams.models import Registration
 from app.extensions import db
 from app.training import rules
 from app.training.models import (
@@ -30,8 +29,7 @@ from app.training.models import (
     SessionStatus,
     TrainingSession,
 )
-from app.workers.models import PostType, Worker
-from app.workers.queries import scoped_workers
+from app.workers.models import Worker
 
 
 def scoped_sessions(user) -> sa.Select:
@@ -64,7 +62,7 @@ def course_editable(user, course: Course) -> bool:
     return district_scope(user) is None or (course.created_by_id is not None and course.created_by_id == user.id)
 
 
-def _participants(user, query: sa.Select, worker_id) -> sa.Select:
+def visible_participants(user, query: sa.Select, worker_id) -> sa.Select:
     """Keep the rows of participants the user may see: those working in the user's districts."""
     scope = district_scope(user)
     if scope is None:
@@ -72,11 +70,39 @@ def _participants(user, query: sa.Select, worker_id) -> sa.Select:
     return query.where(worker_id.in_(sa.select(Worker.id).where(Worker.district_id.in_(scope or [0]))))
 
 
-def get_session_or_404(user, session_id: int) -> TrainingSession:
+def get_session(user, session_id: int) -> TrainingSession:
+    """A session the user may see; RecordNotFound otherwise."""
     session = db.session.scalar(scoped_sessions(user).where(TrainingSession.id == session_id))
     if session is None:
-        abort(404)
+        raise RecordNotFound(session_id)
     return session
+
+
+def get_editable_session(user, session_id: int) -> TrainingSession:
+    """A session the user manages; NotPermitted for one they only see."""
+    session = get_session(user, session_id)
+    if not editable(user, session):
+        raise NotPermitted(session_id)
+    return session
+
+
+def session_list(user, current_only: bool, limit: int = 300) -> list[TrainingSession]:
+    """The sessions in the user's scope, newest first; current ones only: not finished."""
+    query = scoped_sessions(user)
+    if current_only:
+        query = query.where(TrainingSession.status.not_in(rules.FINISHED))
+    return list(db.session.scalars(query.order_by(TrainingSession.id.desc()).limit(limit)))
+
+
+def all_courses() -> list[Course]:
+    return list(db.session.scalars(sa.select(Course).order_by(Course.title)))
+
+
+def get_course(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise RecordNotFound(course_id)
+    return course
 
 
 def local_range(day_from: date, day_to: date) -> tuple[datetime, datetime]:
@@ -120,7 +146,7 @@ def roster(user, session_id: int, state: EnrolmentState = EnrolmentState.enrolle
         .where(Enrolment.session_id == session_id, Enrolment.state == state)
         .order_by(Enrolment.position)
     )
-    return list(db.session.scalars(_participants(user, query, Enrolment.worker_id)))
+    return list(db.session.scalars(visible_participants(user, query, Enrolment.worker_id)))
 
 
 def marks(user, meeting_ids: list[int]) -> dict[tuple[int, int], Mark]:
@@ -132,27 +158,27 @@ def marks(user, meeting_ids: list[int]) -> dict[tuple[int, int], Mark]:
     )
     return {
         (a.meeting_id, a.worker_id): a.mark
-        for a in db.session.execute(_participants(user, query, Attendance.worker_id))
+        for a in db.session.execute(visible_participants(user, query, Attendance.worker_id))
     }
 
 
 def participant(user, session_id: int, worker_id: int) -> Enrolment | None:
     """One participant's enrolment, if the user may see them."""
     query = sa.select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.worker_id == worker_id)
-    return db.session.scalar(_participants(user, query, Enrolment.worker_id))
+    return db.session.scalar(visible_participants(user, query, Enrolment.worker_id))
 
 
-def get_enrolment_or_404(user, enrolment_id: int) -> Enrolment:
+def get_enrolment(user, enrolment_id: int) -> Enrolment:
     """A worker's own enrolment; for staff, one they may manage (the session and the participant)."""
     query = sa.select(Enrolment).where(Enrolment.id == enrolment_id)
     if user.role == Role.worker:
         enrolment = db.session.scalar(query.where(Enrolment.worker_id == (user.worker_id or 0)))
     else:
-        enrolment = db.session.scalar(_participants(user, query, Enrolment.worker_id))
-        if enrolment is not None and not editable(user, get_session_or_404(user, enrolment.session_id)):
+        enrolment = db.session.scalar(visible_participants(user, query, Enrolment.worker_id))
+        if enrolment is not None and not editable(user, get_session(user, enrolment.session_id)):
             enrolment = None
     if enrolment is None:
-        abort(404)
+        raise RecordNotFound(enrolment_id)
     return enrolment
 
 
@@ -161,136 +187,13 @@ def checkin_codes(user, session: TrainingSession) -> dict[int, str]:
     return {m.id: m.checkin_code for m in session.meetings} if editable(user, session) else {}
 
 
-def get_meeting_or_404(user, meeting_id: int, session_id: int | None = None) -> Meeting:
+def get_meeting(user, meeting_id: int, session_id: int | None = None) -> Meeting:
     """A meeting of a session the user manages (its roster, marks, code and QR)."""
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or (session_id is not None and meeting.session_id != session_id):
-        abort(404)
-    session = get_session_or_404(user, meeting.session_id)
-    if not editable(user, session):
-        abort(403)
+        raise RecordNotFound(meeting_id)
+    get_editable_session(user, meeting.session_id)
     return meeting
-
-
-@dataclass
-class BulkFilter:
-    district_id: int | None = None
-    street_id: int | None = None
-    community_id: int | None = None
-    post: PostType | None = None
-    not_qualified: bool = False
-
-
-def bulk_candidates(user, session: TrainingSession, f: BulkFilter) -> list[int]:
-    """Ids of the workers in the user's scope, in post today, who match the filter, by name."""
-    today = local_today()
-    query = scoped_workers(user).where(Worker.in_post_on(today))
-    if f.district_id:
-        query = query.where(Worker.district_id == f.district_id)
-    if f.street_id:
-        query = query.where(Worker.street_id == f.street_id)
-    if f.community_id:
-        query = query.where(Worker.community_id == f.community_id)
-    if f.post:
-        query = query.where(Worker.post_type == f.post)
-    if f.not_qualified and session.course.target_level is not None:
-        query = query.where(
-            ~Worker.id.in_(sa.select(Qualification.worker_id).where(Qualification.level == session.course.target_level))
-        )
-    return list(db.session.scalars(query.with_only_columns(Worker.id).order_by(Worker.name, Worker.id)))
-
-
-def already_on(session_id: int, worker_ids: list[int]) -> int:
-    """How many of these workers are on the session's list (enrolled or waiting) already."""
-    if not worker_ids:
-        return 0
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Enrolment.session_id == session_id,
-            Enrolment.state != EnrolmentState.cancelled,
-            Enrolment.worker_id.in_(worker_ids),
-        )
-    )
-
-
-def venue_clashes(session: TrainingSession) -> list[tuple[Meeting, Meeting]]:
-    """Meetings of other live sessions at the same venue that overlap this session's meetings."""
-    other = aliased(Meeting)
-    mine = [m.id for m in session.meetings]
-    if not mine:
-        return []
-    rows = db.session.execute(
-        sa.select(Meeting, other)
-        .join(
-            other, sa.and_(other.id != Meeting.id, other.starts_at < Meeting.ends_at, other.ends_at > Meeting.starts_at)
-        )
-        .join(TrainingSession, TrainingSession.id == other.session_id)
-        .where(
-            Meeting.id.in_(mine),
-            other.session_id != session.id,
-            TrainingSession.venue == session.venue,
-            TrainingSession.status != SessionStatus.cancelled,
-        )
-    ).all()
-    return [(a, b) for a, b in rows]
-
-
-def worker_clashes(user, session: TrainingSession, limit: int = 50) -> list[tuple[str, Meeting, Meeting]]:
-    """Enrolled workers (that the user may see) also enrolled in another session with an
-    overlapping meeting."""
-    other_m, other_e = aliased(Meeting), aliased(Enrolment)
-    query = (
-        sa.select(Worker.name, Meeting, other_m)
-        .select_from(Enrolment)
-        .join(Worker, Worker.id == Enrolment.worker_id)
-        .join(Meeting, Meeting.session_id == Enrolment.session_id)
-        .join(
-            other_e,
-            sa.and_(
-                other_e.worker_id == Enrolment.worker_id,
-                other_e.session_id != Enrolment.session_id,
-                other_e.state == EnrolmentState.enrolled,
-            ),
-        )
-        .join(
-            other_m,
-            sa.and_(
-                other_m.session_id == other_e.session_id,
-                other_m.starts_at < Meeting.ends_at,
-                other_m.ends_at > Meeting.starts_at,
-            ),
-        )
-        .where(Enrolment.session_id == session.id, Enrolment.state == EnrolmentState.enrolled)
-        .limit(limit)
-    )
-    rows = db.session.execute(_participants(user, query, Enrolment.worker_id)).all()
-    return [(name, a, b) for name, a, b in rows]
-
-
-@dataclass
-class MyTraining:
-    upcoming: list[Enrolment]
-    history: list[Enrolment]
-    total_hours: Decimal
-
-
-def my_training(worker_id: int) -> MyTraining:
-    enrolments = list(
-        db.session.scalars(
-            sa.select(Enrolment)
-            .join(TrainingSession)
-            .where(Enrolment.worker_id == worker_id)
-            .order_by(Enrolment.id.desc())
-        )
-    )
-    now = utcnow()
-    upcoming, history = [], []
-    for e in enrolments:
-        last = max((m.ends_at for m in e.session.meetings), default=now)
-        live = not rules.is_finished(e.session)
-        (upcoming if live and last >= now and e.state != EnrolmentState.cancelled else history).append(e)
-    total = sum((e.hours_awarded for e in enrolments if e.completed), Decimal(0))
-    return MyTraining(upcoming, history, total)
 
 
 def completed_hours(worker_id: int, start: date, end: date) -> Decimal:
@@ -311,8 +214,6 @@ def completed_hours(worker_id: int, start: date, end: date) -> Decimal:
 
 def completed_hours_by_registration(registration_ids: list[int]) -> dict[int, Decimal]:
     """Training hours inside each registration's period, for many registrations in one statement."""
-    from app.exams.models import Registration
-
     if not registration_ids:
         return {}
     last = (

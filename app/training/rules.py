@@ -7,6 +7,9 @@ is finished and no longer changes (a completed one can be reopened by its coordi
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+
+from app.core.services import ServiceError
 from app.training.models import Meeting, SessionStatus, TrainingSession
 
 CHECKIN_EARLY = timedelta(minutes=30)  # a code works from 30 minutes before a meeting...
@@ -18,6 +21,12 @@ FINISHED = (SessionStatus.cancelled, SessionStatus.completed)
 
 def is_finished(session: TrainingSession) -> bool:
     return session.status in FINISHED
+
+
+def ensure_not_finished(session: TrainingSession) -> None:
+    """A cancelled or completed session no longer changes (reopen a completed one first)."""
+    if is_finished(session):
+        raise ServiceError(_("This session is %(status)s and can no longer change.", status=session.status.label))
 
 
 def attendance_opens_at(meeting: Meeting) -> datetime:

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from icalendar import Calendar
 
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -268,3 +269,16 @@ def test_removing_someone_asks_first(coord, world):
     assert post(coord, link, token_from=link).status_code == 302
     db.session.expire_all()
     assert db.session.get(Enrolment, world.enrolment.id).state == EnrolmentState.cancelled
+
+
+def test_the_ics_feed_gives_times_in_utc_and_asks_for_beijing_time(client, world):
+    login(client, "t_worker_a")
+    page = client.get("/training/me").get_data(as_text=True)
+    url = re.search(r'value="(http://[^"]+\.ics)"', page).group(1)
+    feed = Calendar.from_ical(client.get(url.replace("http://localhost", "")).data)
+    assert str(feed["X-WR-TIMEZONE"]) == "Asia/Shanghai"
+    events = feed.walk("VEVENT")
+    assert all(e["DTSTART"].to_ical().endswith(b"Z") and e["DTEND"].to_ical().endswith(b"Z") for e in events)
+    assert sorted(e.decoded("DTSTART") for e in events) == sorted(
+        m.starts_at.replace(microsecond=0) for m in world.session.meetings
+    )
