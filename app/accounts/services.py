@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.accounts.models import PasswordResetRequest, User, verify_dummy_password
 from app.core.access import Role
+from app.core.audit import AuditAction, record
 from app.core.identity import InvalidIdentity, normalize_mobile, parse_id_number
 from app.core.services import ServiceError
 from app.core.timeutil import utcnow
@@ -65,6 +66,14 @@ def login_throttle_key(login: str) -> str:
         return "mobile:" + normalize_mobile(login)
     except InvalidIdentity:
         return "name:" + login.lower()
+
+
+def record_sign_in(user: User, chosen_locale: str | None) -> None:
+    """A signed-in user keeps the language they chose before signing in; the sign-in is audited."""
+    if chosen_locale and chosen_locale != user.locale:
+        user.locale = chosen_locale
+    record(AuditAction.login, "user", user.id, summary=f"sign-in {user.username}")
+    db.session.flush()
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -135,6 +144,7 @@ def create_user(
     city_wide: bool = False,
     worker_id_number: str | None = None,
     must_change_password: bool = False,
+    active: bool = True,
 ) -> User:
     username = (username or "").strip()
     if not _USERNAME.match(username):
@@ -148,6 +158,7 @@ def create_user(
         display_name=display_name or username,
         email=email or None,
         must_change_password=must_change_password,
+        active=active,
     )
     user.set_password(password)
     _apply_scope(user, district_codes or [], city_wide, worker_id_number)

@@ -1,9 +1,8 @@
-import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services
+from app.accounts import queries, services
 from app.accounts.blueprint import bp
 from app.accounts.forms import (
     ChangePasswordForm,
@@ -13,12 +12,11 @@ from app.accounts.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from app.accounts.models import PasswordResetRequest, User
+from app.accounts.models import User
 from app.core.access import Role, roles_required
-from app.core.audit import AuditAction, record
-from app.core.forms import page_number, show_service_error
+from app.core.actions import perform
+from app.core.forms import page_number
 from app.core.security import safe_redirect_target
-from app.core.services import ServiceError
 from app.extensions import db, limiter
 from app.places.queries import all_districts
 
@@ -31,7 +29,7 @@ def _address_key() -> str:
     return f"address:{request.remote_addr}"
 
 
-def _login_failed(response) -> bool:
+def _login_failed(_response) -> bool:
     """Only a wrong login or password counts towards the throttles (not a success, not a 429)."""
     return g.get("login_failed", False)
 
@@ -59,12 +57,8 @@ def login():
             g.login_failed = True
             form.password.errors.append(_("The user name or the password is wrong."))
         else:
-            chosen_locale = session.get("locale")
-            if chosen_locale and chosen_locale != user.locale:
-                user.locale = chosen_locale
             login_user(user, remember=form.remember.data)
-            record(AuditAction.login, "user", user.id, summary=f"sign-in {user.username}")
-            db.session.commit()
+            perform(services.record_sign_in, user, session.get("locale"))
             return redirect(safe_redirect_target(request.args.get("next"), url_for("main.home")))
     return render_template("accounts/login.html", form=form)
 
@@ -76,8 +70,7 @@ def logout():
         abort(400)
     # Cookies live in the browser, so a copy of one outlives this session: signing out bumps the
     # user's session version, which ends every session and remember-me cookie of theirs.
-    services.end_sessions(current_user)
-    db.session.commit()
+    perform(services.end_sessions, current_user)
     logout_user()
     flash(_("You have signed out on every device."), "info")
     return redirect(url_for("accounts.login"))
@@ -88,8 +81,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.login.data)
-        db.session.commit()
+        perform(services.request_password_reset, form.login.data)
         flash(
             _(
                 "If the account exists, an administrator has been asked to reset its password. "
@@ -105,18 +97,18 @@ def forgot_password():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except ServiceError as exc:
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            # Every other session has just ended; this one goes on with the new session version.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("main.home"))
+    if form.validate_on_submit() and perform(
+        services.change_password,
+        current_user,
+        form.current_password.data,
+        form.new_password.data,
+        form=form,
+        success=_("Your password has been changed."),
+    ):
+        # Every other session has just ended; this one goes on with the new session version.
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        login_user(current_user._get_current_object(), remember=remembered)
+        return redirect(url_for("main.home"))
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -128,8 +120,7 @@ def set_locale(code: str):
         abort(400)
     session["locale"] = code
     if current_user.is_authenticated:
-        services.set_locale(current_user, code)
-        db.session.commit()
+        perform(services.set_locale, current_user, code)
     return redirect(safe_redirect_target(request.referrer, url_for("main.home")))
 
 
@@ -138,9 +129,11 @@ def set_locale(code: str):
 def reset_calendar_link():
     if not LocaleForm().validate_on_submit():
         abort(400)
-    services.reset_calendar_link(current_user)
-    db.session.commit()
-    flash(_("Your calendar link has been replaced; the old one no longer works."), "success")
+    perform(
+        services.reset_calendar_link,
+        current_user,
+        success=_("Your calendar link has been replaced; the old one no longer works."),
+    )
     return redirect(url_for("training.my_training"))
 
 
@@ -162,18 +155,10 @@ def require_new_password():
 @roles_required(Role.admin)
 def user_list():
     q = (request.args.get("q") or "").strip()
-    query = sa.select(User).order_by(User.role, User.username)
-    if q:
-        query = query.where(sa.or_(User.username.contains(q), User.display_name.contains(q)))
     role = request.args.get("role")
-    if role in Role._value2member_map_:
-        query = query.where(User.role == Role(role))
+    query = queries.users_matching(q, Role(role) if role in Role._value2member_map_ else None)
     page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False)
-    pending = db.session.scalars(
-        sa.select(PasswordResetRequest)
-        .where(PasswordResetRequest.resolved_at.is_(None))
-        .order_by(PasswordResetRequest.created_at)
-    ).all()
+    pending = queries.pending_reset_requests()
     return render_template("accounts/user_list.html", page=page, q=q, role=role, pending=pending, roles=Role)
 
 
@@ -191,26 +176,22 @@ def _user_form(user: User | None = None) -> UserForm:
 @roles_required(Role.admin)
 def user_create():
     form = _user_form()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                form.username.data,
-                Role(form.role.data),
-                form.password.data or "",
-                form.display_name.data,
-                form.email.data,
-                form.districts.data,
-                form.city_wide.data,
-                form.worker_id_number.data,
-                must_change_password=True,
-            )
-            user.active = form.active.data
-        except ServiceError as exc:
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The user %(name)s has been created.", name=user.username), "success")
-            return redirect(url_for("accounts.user_list"))
+    if form.validate_on_submit() and perform(
+        services.create_user,
+        form.username.data,
+        Role(form.role.data),
+        form.password.data or "",
+        form.display_name.data,
+        form.email.data,
+        form.districts.data,
+        form.city_wide.data,
+        form.worker_id_number.data,
+        must_change_password=True,
+        active=form.active.data,
+        form=form,
+        success=lambda user: _("The user %(name)s has been created.", name=user.username),
+    ):
+        return redirect(url_for("accounts.user_list"))
     return render_template("accounts/user_form.html", form=form, user=None)
 
 
@@ -220,26 +201,20 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     reset_form = ResetPasswordForm(prefix="reset")
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                user,
-                Role(form.role.data),
-                form.display_name.data,
-                form.email.data,
-                form.active.data,
-                form.districts.data,
-                form.city_wide.data,
-                form.worker_id_number.data,
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            user = db.get_or_404(User, user_id)
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The user %(name)s has been saved.", name=user.username), "success")
-            return redirect(url_for("accounts.user_list"))
+    if form.validate_on_submit() and perform(
+        services.update_user,
+        user,
+        Role(form.role.data),
+        form.display_name.data,
+        form.email.data,
+        form.active.data,
+        form.districts.data,
+        form.city_wide.data,
+        form.worker_id_number.data,
+        form=form,
+        success=lambda saved: _("The user %(name)s has been saved.", name=saved.username),
+    ):
+        return redirect(url_for("accounts.user_list"))
     return render_template("accounts/user_form.html", form=form, user=user, reset_form=reset_form)
 
 
@@ -249,19 +224,15 @@ def user_reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm(prefix="reset")
     if form.validate_on_submit():
-        try:
-            services.admin_reset_password(user, form.temporary_password.data)
-        except ServiceError as exc:
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "A temporary password has been set for %(name)s; they must change it at their next login.",
-                    name=user.username,
-                ),
-                "success",
-            )
+        perform(
+            services.admin_reset_password,
+            user,
+            form.temporary_password.data,
+            success=_(
+                "A temporary password has been set for %(name)s; they must change it at their next login.",
+                name=user.username,
+            ),
+        )
     else:
         flash(_("Give a temporary password."), "danger")
     return redirect(url_for("accounts.user_edit", user_id=user.id))

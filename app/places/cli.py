@@ -2,7 +2,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.core.cli_helpers import act_as, run_file_import
-from app.places import services
+from app.places import importer
 
 
 @click.group("places", help="Districts, streets and communities.")
@@ -17,4 +17,4 @@ def places_cli():
 def import_places(file, username):
     """Import a places file (.xlsx or .csv): all rows or none."""
     act_as(username)
-    run_file_import(file, services.plan_places_import, services.apply_places_import)
+    run_file_import(file, importer.plan_places_import, importer.apply_places_import)

@@ -3,12 +3,12 @@ from flask_babel import gettext as _
 
 from app.core import import_views
 from app.core.access import STAFF_ROLES, Role, roles_required
-from app.core.forms import show_service_error
-from app.core.services import ServiceError
+from app.core.actions import perform
 from app.extensions import db
 from app.places import queries, services
 from app.places.blueprint import bp
 from app.places.forms import CommunityForm, ConfirmImportForm, StreetForm, UploadForm
+from app.places.importer import PLACES_COLUMNS
 from app.places.models import Community, District, Street
 
 
@@ -36,16 +36,10 @@ def district_detail(district_id: int):
 def street_create(district_id: int):
     district = db.get_or_404(District, district_id)
     form = StreetForm(prefix="street")
-    if form.validate_on_submit():
-        try:
-            services.save_street(None, district.id, form.name.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The street has been added."), "success")
-            return redirect(url_for("places.district_detail", district_id=district.id))
+    if form.validate_on_submit() and perform(
+        services.save_street, None, district.id, form.name.data, form=form, success=_("The street has been added.")
+    ):
+        return redirect(url_for("places.district_detail", district_id=district.id))
     return render_template(
         "places/district.html",
         district=district,
@@ -59,17 +53,15 @@ def street_create(district_id: int):
 def street_edit(street_id: int):
     street = db.get_or_404(Street, street_id)
     form = StreetForm(obj=street)
-    if form.validate_on_submit():
-        try:
-            services.save_street(street, street.district_id, form.name.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            street = db.get_or_404(Street, street_id)
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The street has been saved."), "success")
-            return redirect(url_for("places.district_detail", district_id=street.district_id))
+    if form.validate_on_submit() and perform(
+        services.save_street,
+        street,
+        street.district_id,
+        form.name.data,
+        form=form,
+        success=_("The street has been saved."),
+    ):
+        return redirect(url_for("places.district_detail", district_id=street.district_id))
     return render_template("places/street_form.html", form=form, street=street)
 
 
@@ -91,14 +83,15 @@ def community_edit(district_id: int | None = None, community_id: int | None = No
         return redirect(url_for("places.district_detail", district_id=district.id))
     if form.validate_on_submit():
         street = db.get_or_404(Street, form.street_id.data)
-        try:
-            services.save_community(community, street, form.code.data, form.name.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The community has been saved."), "success")
+        if perform(
+            services.save_community,
+            community,
+            street,
+            form.code.data,
+            form.name.data,
+            form=form,
+            success=_("The community has been saved."),
+        ):
             return redirect(url_for("places.district_detail", district_id=district.id))
     return render_template("places/community_form.html", form=form, community=community, district=district)
 
@@ -109,7 +102,7 @@ def places_import():
     return import_views.upload_and_preview(
         "places",
         _("Import places"),
-        services.PLACES_COLUMNS,
+        PLACES_COLUMNS,
         UploadForm,
         ConfirmImportForm,
         confirm_url=url_for("places.places_import_confirm"),

@@ -3,12 +3,19 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.core.access import district_scope
+from app.core.access import Role, district_scope
 from app.core.cli_helpers import act_as, fail, run_file_import
+from app.core.timeutil import local_today
 from app.extensions import db
 from app.workers import education_import, importer
-from app.workers.exporter import export_workers
-from app.workers.queries import filtered_workers
+from app.workers.exporter import MIMETYPES, export_workers
+from app.workers.queries import WorkerFilter, filtered_workers
+
+
+class _CityWide:
+    """Who an export without --as runs as: every worker, as an admin sees them."""
+
+    role, city_wide, districts, worker_id = Role.admin, True, [], None
 
 
 @click.group("workers", help="The worker registry.")
@@ -48,20 +55,10 @@ def import_education(file, username):
 @with_appcontext
 def export(output, lang, username):
     """Export every worker's post periods, with full ID numbers (audited)."""
-    from app.core.access import Role
-    from app.core.timeutil import local_today
-    from app.workers.queries import WorkerFilter
-
     fmt = Path(output).suffix.lower().lstrip(".")
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in MIMETYPES:
         fail(f"{output}: the file name must end in .xlsx or .csv")
-    user = act_as(username)
-    if user is None:
-
-        class _CityWide:
-            role, city_wide, districts, worker_id = Role.admin, True, [], None
-
-        user = _CityWide()
+    user = act_as(username) or _CityWide()
     content, count = export_workers(filtered_workers(user, WorkerFilter(), local_today()), fmt, lang)
     Path(output).write_bytes(content)
     db.session.commit()

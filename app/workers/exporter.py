@@ -3,6 +3,8 @@
 Full ID numbers leave the system here, so every export is written to the audit log.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from app.core.audit import AuditAction, record
@@ -24,6 +26,10 @@ EXPORT_COLUMNS = [
     ("street", "街道"),
     ("community", "社区"),
 ]
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 POST_ZH = {"head": "书记/主任", "deputy": "副书记/副主任", "member": "两委委员", "staff": "专职工作人员"}
 
 
@@ -56,6 +62,10 @@ def export_rows(worker_query: sa.Select, lang: str = "zh"):
         post = row[4]
         label = post.value if lang == "en" else POST_ZH[post.value]
         yield (row[0], row[1], row[2], row[3], label, *row[5:])
+
+
+def export_filename(fmt: str, day: date) -> str:
+    return f"workers-{day.isoformat()}.{fmt}"
 
 
 def export_workers(worker_query: sa.Select, fmt: str, lang: str = "zh") -> tuple[bytes, int]:

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+
 from app.core.access import Role, district_scope
+from app.core.audit import AuditLog
 from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
 from app.core.services import RecordNotFound
 from app.extensions import db
@@ -51,6 +53,17 @@ def get_period(worker: Worker, period_id: int) -> PostPeriod:
     if period is None or period.worker_id != worker.id:
         raise RecordNotFound(f"post period {period_id}")
     return period
+
+
+def record_history(worker: Worker, limit: int = 20) -> list[AuditLog]:
+    """The latest audit entries about the worker's record and its post periods, newest first."""
+    about_periods = sa.and_(
+        AuditLog.entity_type == "post_period",
+        AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]),
+    )
+    about_worker = sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id)
+    query = sa.select(AuditLog).where(sa.or_(about_worker, about_periods)).order_by(AuditLog.at.desc()).limit(limit)
+    return list(db.session.scalars(query))
 
 
 @dataclass

@@ -80,6 +80,9 @@ def update_period(period: PostPeriod, data: PostData, allowed_districts: set[int
 
 
 def delete_period(period: PostPeriod) -> None:
+    """A worker keeps at least one post period: the last one is edited, never deleted."""
+    if len(period.worker.periods) == 1:
+        raise ServiceError(_("A worker keeps at least one post period; edit it instead."))
     worker_id = period.worker_id
     db.session.delete(period)
     db.session.flush()

@@ -1,24 +1,22 @@
-import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from app.core import import_views
 from app.core.access import Role, district_scope, roles_required
-from app.core.audit import AuditLog
-from app.core.forms import int_arg, page_number, show_service_error
-from app.core.services import ServiceError
+from app.core.actions import perform
+from app.core.forms import int_arg, page_number
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.places import queries as places
 from app.places.forms import ConfirmImportForm, UploadForm
 from app.workers import queries, services
 from app.workers.blueprint import bp
-from app.workers.exporter import export_workers
+from app.workers.exporter import MIMETYPES, export_filename, export_workers
 from app.workers.forms import DeleteForm, NewWorkerForm, PeriodForm, WorkerForm
 from app.workers.importer import POSTS_COLUMNS
-from app.workers.models import PostPeriod, PostType
+from app.workers.models import PostType
 from app.workers.record import sections_for
 
 STAFF = (Role.coordinator, Role.payroll, Role.admin)
@@ -81,17 +79,18 @@ def worker_create():
     form = NewWorkerForm()
     form.community_id.choices = _community_choices()
     if form.validate_on_submit():
-        try:
-            worker = services.create_worker(
-                form.id_number.data, form.name.data, form.phone.data, _post_data(form), district_scope(current_user)
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added to the registry.", name=worker.name), "success")
-            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+        outcome = perform(
+            services.create_worker,
+            form.id_number.data,
+            form.name.data,
+            form.phone.data,
+            _post_data(form),
+            district_scope(current_user),
+            form=form,
+            success=lambda worker: _("%(name)s has been added to the registry.", name=worker.name),
+        )
+        if outcome:
+            return redirect(url_for("workers.worker_detail", worker_id=outcome.value.id))
     return render_template("workers/new.html", form=form)
 
 
@@ -99,24 +98,7 @@ def worker_create():
 @roles_required(*STAFF)
 def worker_detail(worker_id: int):
     worker = queries.get_worker(current_user, worker_id)
-    history = (
-        db.session.scalars(
-            sa.select(AuditLog)
-            .where(
-                sa.or_(
-                    sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id),
-                    sa.and_(
-                        AuditLog.entity_type == "post_period",
-                        AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]),
-                    ),
-                )
-            )
-            .order_by(AuditLog.at.desc())
-            .limit(20)
-        ).all()
-        if current_user.role in EDITORS
-        else []
-    )
+    history = queries.record_history(worker) if current_user.role in EDITORS else []
     return _record_page(
         worker, history=history, can_edit=current_user.role in EDITORS, delete_form=DeleteForm(), mine=False
     )
@@ -147,19 +129,17 @@ def _record_page(worker, **context):
 def worker_edit(worker_id: int):
     worker = queries.get_worker(current_user, worker_id)
     form = WorkerForm(obj=worker)
-    if form.validate_on_submit():
-        try:
-            services.update_worker(
-                worker, form.id_number.data, form.name.data, form.phone.data, district_scope(current_user)
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            worker = queries.get_worker(current_user, worker_id)
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The record has been saved."), "success")
-            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    if form.validate_on_submit() and perform(
+        services.update_worker,
+        worker,
+        form.id_number.data,
+        form.name.data,
+        form.phone.data,
+        district_scope(current_user),
+        form=form,
+        success=_("The record has been saved."),
+    ):
+        return redirect(url_for("workers.worker_detail", worker_id=worker.id))
     return render_template("workers/edit.html", form=form, worker=worker)
 
 
@@ -169,17 +149,15 @@ def period_create(worker_id: int):
     worker = queries.get_worker(current_user, worker_id)
     form = PeriodForm()
     form.community_id.choices = _community_choices()
-    if form.validate_on_submit():
-        try:
-            services.add_period(worker, _post_data(form), district_scope(current_user))
-        except ServiceError as exc:
-            db.session.rollback()
-            worker = queries.get_worker(current_user, worker_id)
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The post period has been added."), "success")
-            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    if form.validate_on_submit() and perform(
+        services.add_period,
+        worker,
+        _post_data(form),
+        district_scope(current_user),
+        form=form,
+        success=_("The post period has been added."),
+    ):
+        return redirect(url_for("workers.worker_detail", worker_id=worker.id))
     return render_template("workers/period_form.html", form=form, worker=worker, period=None)
 
 
@@ -194,18 +172,15 @@ def period_edit(worker_id: int, period_id: int):
     form.community_id.choices = _community_choices()
     if period.community_id not in {c for c, _label in form.community_id.choices}:
         form.community_id.choices.insert(0, (period.community_id, period.community.name))
-    if form.validate_on_submit():
-        try:
-            services.update_period(period, _post_data(form), district_scope(current_user))
-        except ServiceError as exc:
-            db.session.rollback()
-            worker = queries.get_worker(current_user, worker_id)
-            period = queries.get_period(worker, period_id)
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The post period has been saved."), "success")
-            return redirect(url_for("workers.worker_detail", worker_id=worker.id))
+    if form.validate_on_submit() and perform(
+        services.update_period,
+        period,
+        _post_data(form),
+        district_scope(current_user),
+        form=form,
+        success=_("The post period has been saved."),
+    ):
+        return redirect(url_for("workers.worker_detail", worker_id=worker.id))
     return render_template("workers/period_form.html", form=form, worker=worker, period=period)
 
 
@@ -213,15 +188,10 @@ def period_edit(worker_id: int, period_id: int):
 @roles_required(*EDITORS)
 def period_delete(worker_id: int, period_id: int):
     worker = queries.get_worker(current_user, worker_id)
-    period: PostPeriod = queries.get_period(worker, period_id)
+    period = queries.get_period(worker, period_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    if len(worker.periods) == 1:
-        flash(_("A worker keeps at least one post period; edit it instead."), "danger")
-    else:
-        services.delete_period(period)
-        db.session.commit()
-        flash(_("The post period has been deleted."), "success")
+    perform(services.delete_period, period, success=_("The post period has been deleted."))
     return redirect(url_for("workers.worker_detail", worker_id=worker_id))
 
 
@@ -247,16 +217,13 @@ def posts_import_confirm():
 @bp.route("/export.<fmt>")
 @roles_required(*STAFF)
 def worker_export(fmt: str):
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in MIMETYPES:
         abort(404)
     query = queries.filtered_workers(current_user, _filter_from_args(), local_today())
     lang = "en" if str(request.args.get("lang")) == "en" else "zh"
     content, _count = export_workers(query, fmt, lang)
-    db.session.commit()
-    mimetype = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    db.session.commit()  # the export's audit entry
+    filename = export_filename(fmt, local_today())
+    return Response(
+        content, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f"attachment; filename={filename}"}
     )
-    filename = f"workers-{local_today().isoformat()}.{fmt}"
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})

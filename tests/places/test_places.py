@@ -2,8 +2,8 @@ import pytest
 
 from app.core.tabular import FileRejected
 from app.extensions import db
+from app.places.importer import apply_places_import, plan_places_import
 from app.places.models import Community, District, Street
-from app.places.services import apply_places_import, plan_places_import
 from tests.factories import login, post
 
 
