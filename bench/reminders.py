@@ -233,7 +233,7 @@ class Sink:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, envelope):
         found = MESSAGE_ID.search(envelope.content.split(b"\r\n\r\n", 1)[0])
         with self.lock:
             self.ids[found.group(1).decode() if found else None] += 1
