@@ -6,17 +6,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from app.accounts.models import User
+from app.allowance.models import AllowanceLine, AllowanceRun, RunState
 from app.core.timeutil import add_months, local_today
 from app.extensions import db
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
 
 
-def allowance_statements() -> list[Item]:
-    """To each paid worker of a locked month (the lock also sends them at once)."""
-    from app.allowance.models import AllowanceLine, AllowanceRun, RunState
-
-    since = add_months(local_today().replace(day=1), -2)
+def allowance_statements(today: date | None = None) -> list[Item]:
+    """To each paid worker of a locked month of the last three (the lock also sends them at once)."""
+    since = add_months((today or local_today()).replace(day=1), -2)
     rows = db.session.execute(
         sa.select(User.id, AllowanceRun.id, AllowanceRun.month, sa.func.sum(AllowanceLine.amount))
         .join(AllowanceLine, AllowanceLine.run_id == AllowanceRun.id)
@@ -37,5 +36,5 @@ def allowance_statements() -> list[Item]:
     ]
 
 
-def find_due(now: datetime, today: date) -> list[Item]:
-    return allowance_statements()
+def find_due(_now: datetime, today: date) -> list[Item]:
+    return allowance_statements(today)

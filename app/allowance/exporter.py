@@ -42,6 +42,10 @@ COLUMNS = [
     ("corrects_month", "所属月份", 9),
     ("formula", "计算公式", 34),
 ]
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 RATE, AMOUNT, FORMULA = 9, 12, 15
 TEXT_COLUMNS = (1, 4, 6)
 NAME, ID_NUMBER = 7, 6

@@ -8,7 +8,7 @@ from app.core.forms import IdNumber
 from app.exams.forms import level_choices
 
 
-def valid_month(form, field):
+def valid_month(_form, field):
     """A real month as YYYY-MM (the services then check it is one that can be computed)."""
     try:
         Month.parse(field.data)
@@ -16,7 +16,7 @@ def valid_month(form, field):
         raise ValidationError(_l("Give a month as YYYY-MM.")) from None
 
 
-def amount_in_range(form, field):
+def amount_in_range(_form, field):
     """0 to 100,000 yuan a month (a rate of 0 is allowed; NaN and infinity are not numbers here)."""
     value = field.data
     if value is None or not value.is_finite() or not 0 <= value <= 100000:

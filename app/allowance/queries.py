@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.allowance.models import (
+    AllowanceHold,
     AllowanceLine,
     AllowancePolicy,
     AllowanceRate,
@@ -17,9 +18,30 @@ from app.allowance.models import (
 )
 from app.allowance.rules import Month
 from app.core.access import district_scope
+from app.core.services import RecordNotFound
 from app.extensions import db
 from app.places.models import District, Street
 from app.workers.models import Worker
+from app.workers.queries import scoped_workers
+
+# The run page's line filters, the first being the default.
+FILTERS = ("paid", "ineligible", "held", "arrears", "all")
+
+
+def month_of(text: str) -> Month:
+    """A month named in a URL (YYYY-MM); any other text is a page that does not exist."""
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise RecordNotFound(text) from None
+
+
+def run_of(text: str) -> AllowanceRun:
+    """The run of a month named in a URL; RecordNotFound when there is none."""
+    run = run_for(month_of(text))
+    if run is None:
+        raise RecordNotFound(text)
+    return run
 
 
 def run_for(month: Month) -> AllowanceRun | None:
@@ -41,6 +63,34 @@ def scoped_lines(user, run: AllowanceRun) -> sa.Select:
 
 def progress(run: AllowanceRun) -> tuple[int, int]:
     return sum(1 for p in run.parts if p.done), len(run.parts)
+
+
+def is_computing(run: AllowanceRun) -> bool:
+    """A draft whose computing has started and not yet finished."""
+    return run.state == RunState.draft and run.compute_started_at is not None and run.computed_at is None
+
+
+def shown_lines(lines: sa.Select, show: str, q: str) -> sa.Select:
+    """The run page's lines: one of FILTERS, then a name (part of it) or an ID number, in page order."""
+    filtered = {
+        "paid": lines.where(AllowanceLine.amount != 0),
+        "ineligible": lines.where(AllowanceLine.ineligible.is_not(None)),
+        "held": lines.where(AllowanceLine.held.is_(True)),
+        "arrears": lines.where(AllowanceLine.kind == LineKind.arrears),
+        "all": lines,
+    }[show if show in FILTERS else FILTERS[0]]
+    if q:
+        found = sa.select(Worker.id).where(
+            sa.or_(Worker.name.contains(q, autoescape=True), Worker.id_number == q.upper())
+        )
+        filtered = filtered.where(AllowanceLine.worker_id.in_(found))
+    return filtered.order_by(
+        AllowanceLine.district_id,
+        AllowanceLine.street_id,
+        AllowanceLine.worker_id,
+        AllowanceLine.kind,
+        AllowanceLine.corrects_month,
+    )
 
 
 @dataclass
@@ -163,3 +213,33 @@ def policy_in_force(on: date) -> AllowancePolicy | None:
         .order_by(AllowancePolicy.valid_from.desc())
         .limit(1)
     )
+
+
+def _visible_worker_ids(user) -> sa.Select:
+    return sa.select(Worker.id).where(
+        Worker.id.in_(scoped_workers(user).with_only_columns(Worker.id).order_by(None).subquery().select())
+    )
+
+
+def scoped_holds(user, limit: int = 500) -> list[AllowanceHold]:
+    """The holds on workers in the user's scope, newest month first."""
+    return list(
+        db.session.scalars(
+            sa.select(AllowanceHold)
+            .where(AllowanceHold.worker_id.in_(_visible_worker_ids(user)))
+            .order_by(AllowanceHold.month.desc())
+            .limit(limit)
+        )
+    )
+
+
+def scoped_hold(user, hold_id: int) -> AllowanceHold:
+    """A hold on a worker in the user's scope; RecordNotFound otherwise (the two look the same)."""
+    hold = db.session.get(AllowanceHold, hold_id)
+    if hold is None or db.session.scalar(scoped_workers(user).where(Worker.id == hold.worker_id)) is None:
+        raise RecordNotFound(hold_id)
+    return hold
+
+
+def scoped_worker_by_id_number(user, number: str) -> Worker | None:
+    return db.session.scalar(scoped_workers(user).where(Worker.id_number == number))

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.models import User
+from app.allowance import access, queries
 from app.allowance.models import (
     AllowanceHold,
     AllowanceLine,
@@ -19,12 +21,15 @@ from app.allowance.models import (
     RunState,
 )
 from app.allowance.rules import Month
+from app.core.access import Role
 from app.core.audit import AuditAction, record
+from app.core.identity import InvalidIdentity, parse_id_number
 from app.core.services import ServiceError
 from app.core.timeutil import local_today, utcnow
 from app.exams.levels import Level
 from app.extensions import db
 from app.places.models import District
+from app.reminders import notices
 from app.workers.models import PostPeriod
 
 RUN_SUBMITTED = "run_submitted"  # the reminders' notice kind asking the other officers to approve
@@ -122,10 +127,6 @@ def set_registration_required(valid_from: date, required: bool) -> AllowancePoli
     return row
 
 
-def _run_for(month: Month) -> AllowanceRun | None:
-    return db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
-
-
 def _refuse_unless_draft(run: AllowanceRun | None) -> None:
     if run is not None and run.state != RunState.draft:
         raise ServiceError(
@@ -137,12 +138,24 @@ def _refuse_unless_draft(run: AllowanceRun | None) -> None:
         )
 
 
+def hold_in_scope(user, id_number: str, month: Month, reason: str) -> AllowanceHold:
+    """Hold the allowance of the worker with this ID number, if they are in the user's scope."""
+    try:
+        number = parse_id_number(id_number).number
+    except InvalidIdentity as exc:
+        raise ServiceError(str(exc), "id_number") from None
+    worker = queries.scoped_worker_by_id_number(user, number)
+    if worker is None:
+        raise ServiceError(_("No worker with this ID number is in your scope."), "id_number")
+    return add_hold(worker.id, month, reason)
+
+
 def add_hold(worker_id: int, month: Month, reason: str) -> AllowanceHold:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give the reason for the hold."), "reason")
     check_month(month)
-    _refuse_unless_draft(_run_for(month))
+    _refuse_unless_draft(queries.run_for(month))
     hold = db.session.scalar(
         sa.select(AllowanceHold).where(AllowanceHold.worker_id == worker_id, AllowanceHold.month == month.first)
     )
@@ -156,7 +169,7 @@ def add_hold(worker_id: int, month: Month, reason: str) -> AllowanceHold:
 
 
 def remove_hold(hold: AllowanceHold) -> None:
-    _refuse_unless_draft(_run_for(Month(hold.month)))
+    _refuse_unless_draft(queries.run_for(Month(hold.month)))
     db.session.delete(hold)
     db.session.flush()
 
@@ -164,14 +177,14 @@ def remove_hold(hold: AllowanceHold) -> None:
 def start_compute(month: Month, user_id: int | None) -> tuple[AllowanceRun, list[int | None]]:
     """Open (or reopen) the month's draft for computing; returns its district parts."""
     check_month(month)
-    run = _run_for(month)
+    run = queries.run_for(month)
     if run is None:
         try:
             with db.session.begin_nested():
                 run = AllowanceRun(month=month.first, state=RunState.draft)
                 db.session.add(run)
         except IntegrityError:  # another request created it a moment ago: one run per month
-            run = _run_for(month)
+            run = queries.run_for(month)
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run.id).with_for_update())
     _refuse_unless_draft(run)
     districts = [None, *db.session.scalars(sa.select(District.id).order_by(District.code))]
@@ -217,15 +230,10 @@ def submit(run: AllowanceRun, user_id: int) -> AllowanceRun:
     return run
 
 
-def may_approve(run: AllowanceRun, user_id: int) -> bool:
-    """A submitted run is approved by a payroll officer who neither computed nor submitted it."""
-    return run.state == RunState.submitted and user_id not in (run.submitted_by, run.computed_by)
-
-
 def approve(run: AllowanceRun, user_id: int) -> AllowanceRun:
     if run.state != RunState.submitted:
         raise ServiceError(_("Only a submitted run can be approved."))
-    if not may_approve(run, user_id):
+    if access.made_the_run(run, user_id):
         raise ServiceError(_("Another payroll officer must approve this run: you computed or submitted it."))
     run.state, run.approved_by, run.approved_at = RunState.approved, user_id, utcnow()
     _event(run, RunEventKind.approved, user_id, run.approved_at)
@@ -255,8 +263,9 @@ def lock(run: AllowanceRun, user_id: int) -> AllowanceRun:
     return run
 
 
-def discard(run: AllowanceRun, user_id: int) -> None:
-    """Delete a draft run and its lines (e.g. a month computed by mistake). Audited."""
+def discard(run: AllowanceRun) -> None:
+    """Delete a draft run and its lines (e.g. a month computed by mistake). Audited (the audit
+    entry names who did it, as every entry does)."""
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run.id).with_for_update())
     _refuse_unless_draft(run)
     count = db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run.id)).rowcount
@@ -282,16 +291,10 @@ def _event(run: AllowanceRun, kind: RunEventKind, user_id: int | None, at=None, 
 
 def _settle_request_to_approve(run: AllowanceRun) -> None:
     """Once the run is approved or sent back, nobody is still asked to approve it."""
-    from app.reminders import notices  # in the function, as in the senders below: reminders reads allowance
-
     notices.settle(RUN_SUBMITTED, f"run:{run.id}")
 
 
 def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
-    from app.accounts.models import User
-    from app.core.access import Role
-    from app.reminders import notices
-
     submitter = db.session.get(User, submitter_id)
     others = list(
         db.session.scalars(
@@ -310,10 +313,6 @@ def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
 
 def _send_statements(run: AllowanceRun) -> None:
     """Each paid worker is told once the month is locked (never before)."""
-    from app.accounts.models import User
-    from app.allowance.models import AllowanceLine
-    from app.reminders import notices
-
     rows = db.session.execute(
         sa.select(User.id, sa.func.sum(AllowanceLine.amount))
         .join(User, User.worker_id == AllowanceLine.worker_id)

@@ -26,8 +26,13 @@ ROLE_LABELS = {
     Role.admin: _l("Administrator"),
 }
 
-# Roles that work on other people's records, within their district scope.
+# The role sets, each named once for what its members do (a view's `roles_required` names one).
+# Everyone who works on other people's records, within their district scope.
 STAFF_ROLES = (Role.coordinator, Role.payroll, Role.admin)
+# Those who keep the registry, training and exams (edit workers, sessions, results).
+COORDINATION_ROLES = (Role.coordinator, Role.admin)
+# Those who read the allowance runs and the payment batches (payroll officers do the work).
+PAYROLL_ROLES = (Role.payroll, Role.admin)
 
 
 def roles_required(*roles: Role):
@@ -54,4 +59,10 @@ def district_scope(user) -> set[int] | None:
 
 
 def can_edit_workers(user) -> bool:
-    return user.role in (Role.coordinator, Role.admin)
+    return user.role in COORDINATION_ROLES
+
+
+def is_city_payroll_officer(user) -> bool:
+    """A payroll officer for the whole city: the one who moves allowance runs and makes payment
+    batches (a run and a batch cover every district at once)."""
+    return user is not None and user.role == Role.payroll and district_scope(user) is None
