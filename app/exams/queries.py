@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from app.core.timeutil import add_months
 from app.exams.engine import add_years
 from app.exams.levels import Level
 from app.exams.models import CERecord, ExamResult, ExamYear, Qualification, Registration
 from app.extensions import db
+from app.workers.models import Worker
 
 RENEWAL_WINDOW_MONTHS = 3
 FIRST_REGISTRATION_YEARS = 1
@@ -45,25 +47,13 @@ class StatusView:
     until: date | None  # registered until / first registration due by / lapsed since
 
 
-def _months_before(day: date, months: int) -> date:
-    month = day.month - months
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def registration_status(qualification: Qualification, registrations: list[Registration], today: date) -> StatusView:
     regs = sorted((r for r in registrations if r.level == qualification.level), key=lambda r: r.registered_on)
     current = [r for r in regs if r.registered_on <= today <= r.expires_on]
     if current:
         latest = max(current, key=lambda r: r.expires_on)
         renewed = any(r.registered_on > latest.registered_on for r in regs)
-        if not renewed and today >= _months_before(latest.expires_on, RENEWAL_WINDOW_MONTHS):
+        if not renewed and today >= add_months(latest.expires_on, -RENEWAL_WINDOW_MONTHS):
             return StatusView(RegistrationStatus.renewal_open, latest.expires_on)
         return StatusView(RegistrationStatus.registered, latest.expires_on)
     future = [r for r in regs if r.registered_on > today]
@@ -174,8 +164,6 @@ def highest_level(worker_id: int) -> Level | None:
 
 def expiring_within(days: int, today: date, worker_query: sa.Select):
     """Registrations ending within `days` whose holder has not renewed (in the given worker scope)."""
-    from app.workers.models import Worker
-
     scoped = worker_query.with_only_columns(Worker.id).order_by(None).subquery()
     r2 = aliased(Registration, name="r2")
     renewed = sa.exists().where(
@@ -194,3 +182,13 @@ def expiring_within(days: int, today: date, worker_query: sa.Select):
         )
         .order_by(Registration.expires_on)
     )
+
+
+def exam_years() -> list[ExamYear]:
+    """Every exam year set up, the latest first."""
+    return list(db.session.scalars(sa.select(ExamYear).order_by(ExamYear.year.desc())))
+
+
+def expiring_rows(days: int, today: date, worker_query: sa.Select, limit: int) -> list:
+    """The first `limit` of expiring_within, as (Registration, Worker) rows."""
+    return db.session.execute(expiring_within(days, today, worker_query).limit(limit)).all()

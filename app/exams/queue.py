@@ -6,17 +6,19 @@ sees the rows they imported themselves and those imported by district users whos
 lie within theirs. Rows of the command line or of city-wide importers are for city-wide users."""
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
 
 from app.accounts.models import User, user_district
 from app.core.access import Role, district_scope
 from app.core.audit import AuditAction, current_actor_id, record
-from app.core.services import ServiceError
+from app.core.identity import InvalidIdentity, parse_id_number
+from app.core.services import RecordNotFound, ServiceError
 from app.core.timeutil import utcnow
 from app.exams.importers import apply_queued
 from app.exams.models import ReviewItem, ReviewState
 from app.extensions import db
+from app.workers.models import Worker
+from app.workers.queries import scoped_workers
 
 
 def visible_items(user) -> sa.Select:
@@ -31,11 +33,11 @@ def visible_items(user) -> sa.Select:
     return query.where(sa.or_(ReviewItem.imported_by == user.id, ReviewItem.imported_by.in_(within)))
 
 
-def get_item_or_404(user, item_id: int) -> ReviewItem:
-    """A row outside the user's queue answers 404, as if it did not exist."""
+def get_item(user, item_id: int) -> ReviewItem:
+    """A row of the user's queue; one outside it is RecordNotFound (a 404), as if it did not exist."""
     item = db.session.scalar(visible_items(user).where(ReviewItem.id == item_id))
     if item is None:
-        abort(404)
+        raise RecordNotFound(f"review item {item_id}")
     return item
 
 
@@ -50,6 +52,19 @@ def pending_items(user, limit: int = 500) -> list[ReviewItem]:
 def pending_count(user) -> int:
     pending = visible_items(user).where(ReviewItem.state == ReviewState.pending)
     return db.session.scalar(sa.select(sa.func.count()).select_from(pending.subquery()))
+
+
+def match_id_number(item: ReviewItem, user, id_number: str) -> Worker:
+    """Apply a queued row to the worker with this ID number among the user's workers."""
+    try:
+        number = parse_id_number(id_number).number
+    except InvalidIdentity as exc:
+        raise ServiceError(str(exc), "id_number") from None
+    worker = db.session.scalar(scoped_workers(user).where(Worker.id_number == number))
+    if worker is None:
+        raise ServiceError(_("No worker with this ID number is in your scope."), "id_number")
+    match(item, worker)
+    return worker
 
 
 def match(item: ReviewItem, worker) -> ReviewItem:

@@ -1,15 +1,12 @@
 from datetime import date
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core import import_views
 from app.core.access import STAFF_ROLES, Role, roles_required
-from app.core.forms import show_service_error
-from app.core.identity import InvalidIdentity, parse_id_number
-from app.core.services import ServiceError
+from app.core.actions import perform
 from app.core.timeutil import local_today
 from app.exams import importers, queries, queue, reports, services
 from app.exams.blueprint import bp
@@ -51,7 +48,7 @@ def overview():
         by_subject=reports.pass_rates(scope, "subject"),
         by_district=reports.pass_rates(scope, "district"),
         at_risk=reports.ce_at_risk(scope, today, limit=50),
-        expiring=db.session.execute(queries.expiring_within(90, today, scope).limit(200)).all(),
+        expiring=queries.expiring_rows(90, today, scope, limit=200),
         queue_count=queue.pending_count(current_user),
         subjects=SUBJECTS,
         today=today,
@@ -65,8 +62,7 @@ def overview():
 @bp.route("/years")
 @roles_required(*STAFF_ROLES)
 def year_list():
-    years = db.session.scalars(sa.select(ExamYear).order_by(ExamYear.year.desc())).all()
-    return render_template("exams/years.html", years=years, subjects=SUBJECTS)
+    return render_template("exams/years.html", years=queries.exam_years(), subjects=SUBJECTS)
 
 
 @bp.route("/years/new", methods=["GET", "POST"])
@@ -78,25 +74,19 @@ def year_edit(year_id: int | None = None):
     if exam_year and request.method == "GET":
         for code in SUBJECTS:
             getattr(form, f"mark_{code}").data = exam_year.pass_mark(code)
-    if form.validate_on_submit():
-        marks = {code: getattr(form, f"mark_{code}").data for code in SUBJECTS}
-        try:
-            services.save_exam_year(
-                int(form.year.data),
-                form.results_date.data,
-                form.exam_date.data,
-                form.registration_opens.data,
-                form.registration_closes.data,
-                marks,
-                exam_year,
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The exam year has been saved."), "success")
-            return redirect(url_for("exams.year_list"))
+    if form.validate_on_submit() and perform(
+        services.save_exam_year,
+        int(form.year.data),
+        form.results_date.data,
+        form.exam_date.data,
+        form.registration_opens.data,
+        form.registration_closes.data,
+        {code: getattr(form, f"mark_{code}").data for code in SUBJECTS},
+        exam_year,
+        form=form,
+        success=_("The exam year has been saved."),
+    ):
+        return redirect(url_for("exams.year_list"))
     return render_template("exams/year_form.html", form=form, exam_year=exam_year, subjects=SUBJECTS)
 
 
@@ -116,24 +106,20 @@ def _back(worker: Worker):
 def result_create(worker_id: int):
     worker = _worker(worker_id)
     form = ResultForm()
-    form.exam_year.choices = [
-        (y.id, str(y.year)) for y in db.session.scalars(sa.select(ExamYear).order_by(ExamYear.year.desc()))
-    ]
+    form.exam_year.choices = [(y.id, str(y.year)) for y in queries.exam_years()]
     if not form.exam_year.choices:
         flash(_("No exam year is set up yet; an administrator adds them under Exam years."), "warning")
         return _back(worker)
-    if form.validate_on_submit():
-        try:
-            services.enter_result(
-                worker.id, db.get_or_404(ExamYear, form.exam_year.data), form.subject.data, form.score.data
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The result has been saved."), "success")
-            return _back(worker)
+    if form.validate_on_submit() and perform(
+        services.enter_result,
+        worker.id,
+        db.get_or_404(ExamYear, form.exam_year.data),
+        form.subject.data,
+        form.score.data,
+        form=form,
+        success=_("The result has been saved."),
+    ):
+        return _back(worker)
     return render_template("exams/simple_form.html", form=form, worker=worker, title=_("Enter an exam result"))
 
 
@@ -144,9 +130,7 @@ def result_delete(result_id: int):
     worker = _worker(result.worker_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.delete_result(result)
-    db.session.commit()
-    flash(_("The result has been deleted."), "success")
+    perform(services.delete_result, result, success=_("The result has been deleted."))
     return _back(worker)
 
 
@@ -155,10 +139,14 @@ def result_delete(result_id: int):
 def review_create(worker_id: int):
     worker = _worker(worker_id)
     form = ReviewForm()
-    if form.validate_on_submit():
-        services.save_review(worker.id, form.review_date.data, form.result.data == "pass")
-        db.session.commit()
-        flash(_("The review has been saved."), "success")
+    if form.validate_on_submit() and perform(
+        services.save_review,
+        worker.id,
+        form.review_date.data,
+        form.result.data == "pass",
+        form=form,
+        success=_("The review has been saved."),
+    ):
         return _back(worker)
     return render_template("exams/simple_form.html", form=form, worker=worker, title=_("Enter a senior review"))
 
@@ -169,15 +157,14 @@ def certificate_edit(qualification_id: int):
     qualification = db.get_or_404(Qualification, qualification_id)
     worker = _worker(qualification.worker_id)
     form = CertificateForm(obj=qualification)
-    if form.validate_on_submit():
-        try:
-            services.set_certificate_no(qualification, form.certificate_no.data)
-        except ServiceError as exc:
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The certificate number has been saved."), "success")
-            return _back(worker)
+    if form.validate_on_submit() and perform(
+        services.set_certificate_no,
+        qualification,
+        form.certificate_no.data,
+        form=form,
+        success=_("The certificate number has been saved."),
+    ):
+        return _back(worker)
     return render_template(
         "exams/simple_form.html",
         form=form,
@@ -191,16 +178,16 @@ def certificate_edit(qualification_id: int):
 def registration_create(worker_id: int):
     worker = _worker(worker_id)
     form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            services.add_registration(worker.id, Level(form.level.data), form.registered_on.data, form.expires_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The registration has been saved."), "success")
-            return _back(worker)
+    if form.validate_on_submit() and perform(
+        services.add_registration,
+        worker.id,
+        Level(form.level.data),
+        form.registered_on.data,
+        form.expires_on.data,
+        form=form,
+        success=_("The registration has been saved."),
+    ):
+        return _back(worker)
     return render_template("exams/simple_form.html", form=form, worker=worker, title=_("Record a registration"))
 
 
@@ -209,16 +196,17 @@ def registration_create(worker_id: int):
 def ce_create(worker_id: int):
     worker = _worker(worker_id)
     form = CEForm()
-    if form.validate_on_submit():
-        try:
-            services.add_ce_record(worker.id, form.date.data, form.hours.data, form.description.data, form.proof.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The CE record has been saved."), "success")
-            return _back(worker)
+    if form.validate_on_submit() and perform(
+        services.add_ce_record,
+        worker.id,
+        form.date.data,
+        form.hours.data,
+        form.description.data,
+        form.proof.data,
+        form=form,
+        success=_("The CE record has been saved."),
+    ):
+        return _back(worker)
     return render_template("exams/simple_form.html", form=form, worker=worker, title=_("Record continuing education"))
 
 
@@ -277,43 +265,27 @@ def review_queue():
 @bp.route("/queue/<int:item_id>/match", methods=["POST"])
 @roles_required(*EDITORS)
 def queue_match(item_id: int):
-    item = queue.get_item_or_404(current_user, item_id)
+    item = queue.get_item(current_user, item_id)
     form = MatchForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        number = parse_id_number(form.id_number.data).number
-    except InvalidIdentity as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("exams.review_queue"))
-    worker = db.session.scalar(scoped_workers(current_user).where(Worker.id_number == number))
-    if worker is None:
-        flash(_("No worker with this ID number is in your scope."), "danger")
-        return redirect(url_for("exams.review_queue"))
-    try:
-        queue.match(item, worker)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The row has been applied to %(name)s.", name=worker.name), "success")
+    perform(
+        queue.match_id_number,
+        item,
+        current_user,
+        form.id_number.data,
+        success=lambda worker: _("The row has been applied to %(name)s.", name=worker.name),
+    )
     return redirect(url_for("exams.review_queue"))
 
 
 @bp.route("/queue/<int:item_id>/discard", methods=["POST"])
 @roles_required(*EDITORS)
 def queue_discard(item_id: int):
-    item = queue.get_item_or_404(current_user, item_id)
+    item = queue.get_item(current_user, item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        queue.discard(item)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The row has been discarded."), "success")
+    perform(queue.discard, item, success=_("The row has been discarded."))
     return redirect(url_for("exams.review_queue"))
 
 
