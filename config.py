@@ -101,6 +101,15 @@ class Config:
     # Log lines below this level are not written (DEBUG, INFO, WARNING, ERROR); see app/core/logs.py.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
+    # /metrics (app/core/metrics.py): a Bearer token, or addresses/networks allowed without one.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.1,::1")
+    # `flask backup` and the nightly backup (app/core/backup.py): where, and how many are kept.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(INSTANCE_DIR / "backups")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+    # The folder of pg_dump / pg_restore when they are not the ones on PATH (e.g. /usr/lib/postgresql/15/bin).
+    BACKUP_PG_BIN = os.environ.get("BACKUP_PG_BIN", "")
+
     SECURITY_HEADERS = True
     PAGE_SIZE = 50
 

@@ -23,12 +23,15 @@ from app.accounts import views as accounts_views
 from app.accounts.cli import users_cli
 from app.accounts.services import load_session_user, user_by_username
 from app.allowance import due_reminders as allowance_due
+from app.allowance import gauges as allowance_gauges
 from app.allowance import views as allowance_views
 from app.allowance.cli import allowance_cli
 from app.audit import views as audit_views
 from app.core import cli_helpers, health
+from app.core.backup_cli import backup_cli
 from app.core.guard import register_request_guard
 from app.core.logs import init_logging
+from app.core.metrics import init_metrics, register_gauge
 from app.core.setup import init_core
 from app.demo.cli import seed_demo_command
 from app.exams import due_reminders as exams_due
@@ -45,6 +48,7 @@ from app.payments.importer import register_account_import
 from app.places import views as places_views
 from app.places.cli import places_cli
 from app.reminders import due, texts
+from app.reminders import gauges as reminders_gauges
 from app.reminders import views as reminders_views
 from app.reports import views as reports_views
 from app.reports.cli import reports_cli
@@ -82,6 +86,7 @@ CLI_GROUPS = (
     seed_demo_command,
     reports_cli,
     payments_cli,
+    backup_cli,
 )
 
 
@@ -100,6 +105,7 @@ def build_app(config_name: str | None = None, **overrides) -> Flask:
     wire_domains()
     register_request_guard(flask_app)
     flask_app.register_blueprint(health.bp)
+    init_metrics(flask_app)
     for module in VIEW_MODULES:
         if module.bp.name not in flask_app.blueprints:
             flask_app.register_blueprint(module.bp)
@@ -119,3 +125,19 @@ def wire_domains() -> None:
     register_section(exam_section)
     register_education_import()
     register_account_import()
+    register_gauge(
+        "socialwork_deliveries",
+        "Reminder deliveries by state and channel.",
+        reminders_gauges.deliveries_by_state,
+        ("state", "channel"),
+    )
+    register_gauge(
+        "socialwork_allowance_last_locked_month",
+        "The last locked allowance month as YYYYMM (0: none yet).",
+        allowance_gauges.last_locked_month,
+    )
+    register_gauge(
+        "socialwork_allowance_last_locked_timestamp_seconds",
+        "When the last locked allowance month was locked (Unix time; 0: none yet).",
+        allowance_gauges.last_locked_at,
+    )

@@ -18,6 +18,7 @@ ACCESS = {
     "accounts.login": PUBLIC,
     "health.healthz": PUBLIC,  # probes for the load balancer: no personal data, no login
     "health.readyz": PUBLIC,
+    "metrics.metrics": PUBLIC,  # no login: a Bearer token or an allowed address (tests/core/test_metrics.py)
     "accounts.forgot_password": PUBLIC,
     "accounts.set_locale": PUBLIC,
     "accounts.logout": ANYONE_LOGGED_IN,

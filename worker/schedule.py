@@ -17,6 +17,11 @@ BEAT_SCHEDULE = {
         "task": "allowance.compute_previous_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    "backup-nightly": {
+        # the whole database into BACKUP_DIR on the worker's host, keeping BACKUP_KEEP (app/core/backup.py)
+        "task": "core.backup_database",
+        "schedule": crontab(minute=30, hour=1),
+    },
     "purge-old-uploads": {
         "task": "core.purge_old_uploads",
         "schedule": crontab(minute=17, hour=3),
