@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -55,11 +56,8 @@ def current_actor_id() -> int | None:
     actor = acting_user_id.get()
     if actor is not None:
         return actor
-    if has_request_context():
-        from flask_login import current_user
-
-        if current_user and current_user.is_authenticated:
-            return current_user.id
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
     return None
 
 
@@ -137,7 +135,7 @@ _pending_key = "_audit_pending"
 
 
 @event.listens_for(Session, "before_flush")
-def _collect_deletes_and_updates(session, flush_context, instances):
+def _collect_deletes_and_updates(session, _flush_context, _instances):
     pending = session.info.setdefault(_pending_key, [])
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
@@ -150,7 +148,7 @@ def _collect_deletes_and_updates(session, flush_context, instances):
 
 
 @event.listens_for(Session, "after_flush")
-def _write_entries(session, flush_context):
+def _write_entries(session, _flush_context):
     pending = session.info.pop(_pending_key, [])
     for obj in session.new:
         if isinstance(obj, Audited):

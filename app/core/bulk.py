@@ -3,6 +3,7 @@ multi-row INSERTs for 100,000-row imports and allowance runs), plain INSERTs els
 Both go through the session's own connection, so they stay inside its transaction."""
 
 import io
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -25,7 +26,7 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     columns = list(rows[0])
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(_copy_value(table.c[name], row[name]) for name in columns))
+        buffer.write("\t".join(_copy_value(row[name]) for name in columns))
         buffer.write("\n")
     buffer.seek(0)
     names = ", ".join(f'"{name}"' for name in columns)
@@ -36,7 +37,7 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
         cursor.close()
 
 
-def _copy_value(column: sa.Column, value) -> str:
+def _copy_value(value) -> str:
     if value is None:
         return r"\N"
     if isinstance(value, Enum):
@@ -48,8 +49,6 @@ def _copy_value(column: sa.Column, value) -> str:
     if isinstance(value, (date, Decimal, int, float)):
         return str(value)
     if isinstance(value, (dict, list)):
-        import json
-
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

@@ -17,7 +17,7 @@ def fail(message: str) -> None:
 
 
 # Set by the factory (accounts.services.user_by_username): core imports no domain.
-find_user: Callable[[str], object | None] = lambda username: None  # noqa: E731
+find_user: Callable[[str], object | None] = lambda _username: None  # noqa: E731
 
 
 def act_as(username: str | None):

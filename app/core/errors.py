@@ -55,7 +55,7 @@ def register_error_handlers(app: Flask) -> None:
         return http_error(Forbidden())
 
     @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError):
+    def server_error(_error: InternalServerError):
         return standalone_error(500, lambda: _("Something went wrong on our side. Please try again in a moment."))
 
 

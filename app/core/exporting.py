@@ -10,6 +10,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -42,10 +46,6 @@ def write_xlsx(
     headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1", text_columns: Sequence[int] = ()
 ) -> bytes:
     """A streaming workbook (constant memory): dates as date cells, codes as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
     bold = Font(bold=True)

@@ -65,7 +65,7 @@ class InRange:
         self.required = required
         self.field_flags = {"required": True} if required else {}
 
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         field.errors[:] = []  # "not a valid decimal value" says less than the range does
         raw = normalize_text(field.raw_data[0]) if field.raw_data else ""
         if not raw and field.data is None:
@@ -88,7 +88,7 @@ class InRange:
 class _Normalising:
     """Checks a typed value and, when it is good, replaces it by its one canonical spelling."""
 
-    def __call__(self, form, field):
+    def __call__(self, _form, field):
         if not field.data or not str(field.data).strip():
             return
         try:

@@ -8,6 +8,7 @@ from app.core import importing
 from app.core.importing import ImportJob, JobState
 from app.core.security import safe_redirect_target
 from app.core.tabular import FileRejected
+from app.core.tasks import apply_import
 from app.extensions import db
 
 
@@ -43,8 +44,6 @@ def upload_and_preview(kind_name: str, title: str, columns, form_cls, confirm_cl
 
 def confirm_import(kind_name: str, confirm_cls):
     """Queue the job that applies a previewed file; the user watches its status page."""
-    from app.core.tasks import apply_import
-
     form = confirm_cls()
     if not form.validate_on_submit():
         abort(400)

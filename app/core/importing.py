@@ -19,8 +19,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import acting_user_id
 from app.core.models import TimestampMixin, UTCDateTime
-from app.core.tabular import RowError
+from app.core.tabular import FileRejected, RowError
+from app.core.timeutil import utcnow
 from app.extensions import db
 
 
@@ -142,9 +144,6 @@ def purge_old_uploads(max_age_seconds: int = 24 * 3600) -> int:
 
 def run_import_job(job_id: int) -> ImportJob:
     """Apply a confirmed import (called by the Celery task). Commits."""
-    from app.core.audit import acting_user_id
-    from app.core.tabular import FileRejected
-
     job = db.session.get(ImportJob, job_id)
     if job is None or job.state in (JobState.done, JobState.failed):
         return job
@@ -165,20 +164,14 @@ def run_import_job(job_id: int) -> ImportJob:
         else:
             job.counts = kind.apply(plan, filename)
             job.state = JobState.done
-        job.finished_at = _now()
+        job.finished_at = utcnow()
         db.session.commit()
         discard_upload(job.token)
     except FileRejected as exc:
         db.session.rollback()
         job = db.session.get(ImportJob, job_id)
-        job.state, job.errors, job.finished_at = JobState.failed, [exc.message], _now()
+        job.state, job.errors, job.finished_at = JobState.failed, [exc.message], utcnow()
         db.session.commit()
     finally:
         acting_user_id.reset(reset)
     return job
-
-
-def _now():
-    from app.core.timeutil import utcnow
-
-    return utcnow()

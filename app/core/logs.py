@@ -173,7 +173,7 @@ def _log_request(response):
     return response
 
 
-def _end_request(exc) -> None:
+def _end_request(_exc) -> None:
     request_id_var.set(None)
 
 
@@ -193,24 +193,24 @@ def _connect_celery_signals() -> None:
     signals.task_postrun.connect(_task_finished, weak=False, dispatch_uid="app.core.logs")
 
 
-def _celery_logging(loglevel=None, **kwargs) -> None:
+def _celery_logging(loglevel=None, **_kwargs) -> None:
     """A receiver here tells Celery to leave logging alone (no own format, no stdout redirect)."""
     configure_logging(loglevel or "INFO")
 
 
-def _carry_request_id(headers=None, **kwargs) -> None:
+def _carry_request_id(headers=None, **_kwargs) -> None:
     request_id = request_id_var.get()
     if request_id and headers is not None:
         headers.setdefault(_TASK_HEADER, request_id)
 
 
-def _task_started(task_id=None, task=None, **kwargs) -> None:
+def _task_started(task_id=None, task=None, **_kwargs) -> None:
     # a task run at once (eager, in tests) has no message: it runs inside the queuing request
     request_id = getattr(task.request, _TASK_HEADER, None) or request_id_var.get()
     _running[task_id] = (time.perf_counter(), request_id_var.set(request_id))
 
 
-def _task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
+def _task_finished(task_id=None, task=None, state=None, **_kwargs) -> None:
     started, token = _running.pop(task_id, (None, None))
     task_log.info(
         "task",

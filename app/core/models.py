@@ -14,14 +14,14 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value, _dialect):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given for a UTC column")
             value = value.astimezone(UTC)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value, _dialect):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value

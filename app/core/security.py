@@ -5,6 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 
 def init_security(app: Flask) -> None:
@@ -62,7 +63,6 @@ def _quiet_development_server() -> None:
     Python/y` before the application's headers and has no setting for it: leave that line
     out, so the application's own Server header is the only one. gunicorn writes its own line
     likewise; its config file must set `gunicorn.SERVER` (see README, Security)."""
-    from werkzeug.serving import WSGIRequestHandler
 
     def send_response(self, code, message=None):
         self.log_request(code)

@@ -31,7 +31,7 @@ def configure_sqlite(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, connection_record):
+    def _pragmas(dbapi_connection, _connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -45,7 +45,7 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _take_the_write_lock_first(connection, cursor, statement, parameters, context, executemany):
+    def _take_the_write_lock_first(connection, cursor, statement, _parameters, context, _executemany):
         if connection.info.get(_WRITING, True) or not _writes(statement, context):
             return
         connection.info[_WRITING] = True

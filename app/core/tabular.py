@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
+from openpyxl import load_workbook
 
 MAX_CELL_CHARS = 10_000  # no column of any import needs more; Excel itself stops at 32,767
 # A sheet of real rows deflates 5-20 times; a bomb of repeated rows, hundreds of times. A member
@@ -193,8 +194,6 @@ def _decode(data: bytes) -> str:
 
 
 def _xlsx_rows(data: bytes, max_rows: int, max_unpacked: int) -> Iterator[list]:
-    from openpyxl import load_workbook
-
     _check_unpacked_size(data, max_unpacked)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -293,7 +292,7 @@ def _bad_date(raw: str):
     raise ValueError(_("“%(value)s” is not a date in the form YYYY-MM-DD", value=raw[:40]))
 
 
-def parse_decimal(value, places: int = 2) -> Decimal:
+def parse_decimal(value) -> Decimal:
     raw = _text(value)
     try:
         number = Decimal(raw)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.core.timeutil import add_months
 from app.extensions import db
+from app.reminders import offsets
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
 
@@ -46,6 +47,8 @@ def registration_expiring(today: date) -> list[Item]:
 
     from app.exams.models import Registration
 
+    far = offsets.days_before(NoticeKind.registration_expiring_90)
+    near = offsets.days_before(NoticeKind.registration_expiring_30)
     later = aliased(Registration)
     renewed = sa.exists().where(
         later.worker_id == Registration.worker_id,
@@ -55,13 +58,13 @@ def registration_expiring(today: date) -> list[Item]:
     rows = db.session.execute(
         sa.select(User.id, Registration.id, Registration.level, Registration.expires_on)
         .join(User, User.worker_id == Registration.worker_id)
-        .where(~renewed, Registration.expires_on >= today, Registration.expires_on <= today + timedelta(days=90))
+        .where(~renewed, Registration.expires_on >= today, Registration.expires_on <= today + timedelta(days=far))
     ).all()
     items = []
     for uid, rid, level, expires in rows:
         kind = (
             NoticeKind.registration_expiring_30
-            if expires <= today + timedelta(days=30)
+            if expires <= today + timedelta(days=near)
             else NoticeKind.registration_expiring_90
         )
         items.append(

@@ -14,9 +14,11 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_mailman import EmailMessage
 
+from app.accounts.models import User
 from app.core.timeutil import LOCAL_TZ, utcnow
-from app.extensions import db
+from app.extensions import db, mail
 from app.reminders import texts
 from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting, Notice
 
@@ -98,8 +100,6 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
 
 def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     """Claim and send one batch; returns counts. Each delivery's outcome is committed at once."""
-    from app.accounts.models import User
-
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
     token, ids = claim_batch(limit, now)
     if not ids:
@@ -177,10 +177,6 @@ class _Mailer:
         self.connection = None
 
     def send(self, delivery_id: int, address: str, subject: str, body: str) -> None:
-        from flask_mailman import EmailMessage
-
-        from app.extensions import mail
-
         if self.connection is None:
             self.connection = mail.get_connection(fail_silently=False)
             self.connection.open()

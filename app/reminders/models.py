@@ -5,12 +5,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import UTCDateTime
+from app.core.models import Audited, TimestampMixin, UTCDateTime
 from app.core.timeutil import utcnow
 from app.extensions import db
 
 
 class NoticeKind(str, enum.Enum):
+    # The four reminders due some days before their event keep their first names; the days are
+    # rows now (ReminderOffset, app/reminders/offsets.py), so "3 days" is only the default.
     session_in_3_days = "session_in_3_days"
     session_in_1_day = "session_in_1_day"
     session_moved = "session_moved"
@@ -30,15 +32,15 @@ class NoticeKind(str, enum.Enum):
 
 
 KIND_LABELS = {
-    NoticeKind.session_in_3_days: _l("Session in 3 days"),
-    NoticeKind.session_in_1_day: _l("Session tomorrow"),
+    NoticeKind.session_in_3_days: _l("Session reminder, first"),
+    NoticeKind.session_in_1_day: _l("Session reminder, second"),
     NoticeKind.session_moved: _l("Session moved"),
     NoticeKind.session_cancelled: _l("Session cancelled"),
     NoticeKind.promoted: _l("Promoted from the waitlist"),
     NoticeKind.exam_registration_open: _l("Exam registration open"),
     NoticeKind.first_registration_due: _l("First registration due"),
-    NoticeKind.registration_expiring_90: _l("Registration expiring in 90 days"),
-    NoticeKind.registration_expiring_30: _l("Registration expiring in 30 days"),
+    NoticeKind.registration_expiring_90: _l("Registration expiring, first reminder"),
+    NoticeKind.registration_expiring_30: _l("Registration expiring, second reminder"),
     NoticeKind.ce_shortfall: _l("Continuing-education shortfall"),
     NoticeKind.run_submitted: _l("Allowance run submitted"),
     NoticeKind.allowance_statement: _l("Allowance statement"),
@@ -126,6 +128,21 @@ class ChannelPreference(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=8), primary_key=True)
     enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+
+class ReminderOffset(Audited, TimestampMixin, db.Model):
+    """How many days before its event a reminder kind is due; an administrator changes it (and
+    the audit log keeps each change). No row: the kind's default in app/reminders/offsets.py."""
+
+    __tablename__ = "reminder_offset"
+    __table_args__ = (sa.CheckConstraint("days BETWEEN 1 AND 365", name="days_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the audit log names a row by a number
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<ReminderOffset {self.kind}: {self.days} days before>"
 
 
 class TaskLock(db.Model):

@@ -8,9 +8,14 @@ is sent, so turning something off stops it at once, also for what is already due
 
 import sqlalchemy as sa
 
+from app.accounts.models import User
+from app.core.models import UTCDateTime
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.reminders.delivery import sms_configured
 from app.reminders.models import Channel, Delivery, DeliveryState, Notice
+from app.reminders.texts import body
+from app.workers.models import Worker
 
 
 def notify(user_ids: list[int], kind: str, target: str, occurrence: str, params: dict) -> int:
@@ -67,11 +72,6 @@ def notify_many(items: list[tuple[int, str, str, str, dict]]) -> int:
 
 def _add_deliveries(created: list, now) -> None:
     """One delivery per channel for which the recipient has an address, one INSERT … SELECT each."""
-    from app.accounts.models import User
-    from app.core.models import UTCDateTime
-    from app.reminders.delivery import sms_configured
-    from app.workers.models import Worker
-
     columns = ["notice_id", "channel", "address", "state", "attempts", "next_attempt_at", "created_at"]
     at = sa.literal(now, type_=UTCDateTime())
     notice_ids = [nid for nid, _uid in created]
@@ -136,6 +136,4 @@ def settle(kind: str, target: str) -> None:
 
 
 def text(notice: Notice) -> str:
-    from app.reminders.texts import body
-
     return body(notice)

@@ -1,33 +1,30 @@
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField
 from wtforms.validators import Email, Length, Optional
 
 from app.core.access import Role, roles_required
-from app.core.forms import page_number
-from app.extensions import db
-from app.reminders import notices
+from app.core.actions import perform
+from app.core.forms import InRange, page_number
+from app.reminders import notices, offsets, queries, services
 from app.reminders.blueprint import bp
-from app.reminders.models import (
-    KIND_LABELS,
-    Channel,
-    ChannelPreference,
-    Delivery,
-    DeliveryState,
-    KindSetting,
-    Notice,
-    NoticeKind,
-)
+from app.reminders.models import KIND_LABELS, Channel, NoticeKind
 
 
 class PreferencesForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=255)])
     mail = BooleanField(_l("Send me notices by mail"))
     sms = BooleanField(_l("Send me notices by SMS (to my mobile in the registry)"))
+
+
+class OffsetForm(FlaskForm):
+    """How many days before its event one reminder kind is due."""
+
+    kind = HiddenField()
+    days = IntegerField(_l("Days before"), validators=[InRange(offsets.FEWEST_DAYS, offsets.MOST_DAYS)])
 
 
 @bp.app_context_processor
@@ -50,18 +47,8 @@ def notice_list():
 def notice_read(notice_id: int | None = None):
     if not FlaskForm().validate_on_submit():
         abort(400)
-    notices.mark_read(current_user.id, notice_id)
-    db.session.commit()
+    perform(services.mark_read, current_user.id, notice_id)
     return redirect(url_for("reminders.notice_list"))
-
-
-def _preference(channel: Channel) -> bool:
-    value = db.session.scalar(
-        sa.select(ChannelPreference.enabled).where(
-            ChannelPreference.user_id == current_user.id, ChannelPreference.channel == channel
-        )
-    )
-    return True if value is None else value
 
 
 @bp.route("/notices/preferences", methods=["GET", "POST"])
@@ -70,58 +57,92 @@ def preferences():
     form = PreferencesForm()
     if request.method == "GET":
         form.email.data = current_user.email
-        form.mail.data, form.sms.data = _preference(Channel.mail), _preference(Channel.sms)
+        form.mail.data = queries.wants(current_user.id, Channel.mail)
+        form.sms.data = queries.wants(current_user.id, Channel.sms)
     if form.validate_on_submit():
-        current_user.email = form.email.data or None
-        for channel, wanted in ((Channel.mail, form.mail.data), (Channel.sms, form.sms.data)):
-            row = db.session.get(ChannelPreference, (current_user.id, channel))
-            if row is None:
-                db.session.add(ChannelPreference(user_id=current_user.id, channel=channel, enabled=wanted))
-            else:
-                row.enabled = wanted
-        db.session.commit()
-        flash(_("Your preferences have been saved."), "success")
-        return redirect(url_for("reminders.preferences"))
+        done = perform(
+            services.save_preferences,
+            current_user,
+            form.email.data,
+            form.mail.data,
+            form.sms.data,
+            form=form,
+            success=_("Your preferences have been saved."),
+        )
+        if done:
+            return redirect(url_for("reminders.preferences"))
     return render_template("reminders/preferences.html", form=form)
 
 
 @bp.route("/admin/notices", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def admin_deliveries():
-    form = FlaskForm()
+    form, offset_form = FlaskForm(), None
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        kind = request.form.get("kind", "")
-        if kind not in NoticeKind._value2member_map_:
-            abort(400)
-        row = db.session.get(KindSetting, kind) or KindSetting(kind=kind, enabled=True)
-        row.enabled = request.form.get("enabled") == "1"
-        db.session.add(row)
-        db.session.commit()
-        flash(
-            _(
-                "Saved: %(kind)s is %(state)s.",
-                kind=KIND_LABELS[NoticeKind(kind)],
-                state=_("on") if row.enabled else _("off"),
-            ),
-            "success",
-        )
-        return redirect(url_for("reminders.admin_deliveries"))
+        if "days" in request.form:  # an offset's form; the other forms turn a kind on or off
+            offset_form = OffsetForm()
+            if _save_offset(offset_form):
+                return redirect(url_for("reminders.admin_deliveries"))
+        else:
+            _switch_kind(form)
+            return redirect(url_for("reminders.admin_deliveries"))
     state = request.args.get("state", "")
-    query = sa.select(Delivery).join(Notice).order_by(Delivery.id.desc())
-    if state in DeliveryState._value2member_map_:
-        query = query.where(Delivery.state == DeliveryState(state))
-    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False)
-    counts = dict(db.session.execute(sa.select(Delivery.state, sa.func.count()).group_by(Delivery.state)).all())
-    off = set(db.session.scalars(sa.select(KindSetting.kind).where(KindSetting.enabled.is_(False))))
     return render_template(
         "reminders/admin.html",
-        page=page,
-        counts=counts,
+        page=queries.deliveries_page(state, page_number(request.args.get("page"))),
+        counts=queries.delivery_counts(),
         state=state,
-        off=off,
+        off=queries.kinds_turned_off(),
         kinds=KIND_LABELS,
+        offsets=_offset_forms(offset_form),
         form=form,
         text=notices.text,
     )
+
+
+def _switch_kind(form: FlaskForm) -> None:
+    if not form.validate_on_submit():
+        abort(400)
+    kind, enabled = request.form.get("kind", ""), request.form.get("enabled") == "1"
+    if kind not in NoticeKind._value2member_map_:
+        abort(400)
+    perform(
+        services.set_kind_enabled,
+        kind,
+        enabled,
+        success=_(
+            "Saved: %(kind)s is %(state)s.",
+            kind=KIND_LABELS[NoticeKind(kind)],
+            state=_("on") if enabled else _("off"),
+        ),
+    )
+
+
+def _save_offset(form: OffsetForm) -> bool:
+    if form.kind.data not in offsets.DEFAULTS:
+        abort(400)
+    if not form.validate_on_submit():
+        return False
+    return bool(
+        perform(
+            services.set_offset,
+            form.kind.data,
+            form.days.data,
+            form=form,
+            success=lambda row: _(
+                "Saved: %(kind)s is due %(days)s days before.", kind=NoticeKind(row.kind).label, days=row.days
+            ),
+        )
+    )
+
+
+def _offset_forms(posted: OffsetForm | None) -> list[tuple[str, str, OffsetForm]]:
+    """(kind, label, form) for each reminder due some days before its event; the form just
+    posted keeps what was typed and why it was refused."""
+    forms = []
+    for kind, days in offsets.all_days().items():
+        keep = posted is not None and posted.kind.data == kind
+        forms.append(
+            (kind, NoticeKind(kind).label, posted if keep else OffsetForm(formdata=None, kind=kind, days=days))
+        )
+    return forms
