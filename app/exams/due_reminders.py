@@ -4,19 +4,21 @@ the factory): the exam's registration window, first registration, expiring regis
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.timeutil import add_months
+from app.exams.models import Qualification, Registration
+from app.exams.reports import ce_at_risk
 from app.extensions import db
 from app.reminders import offsets
 from app.reminders.due import Item
 from app.reminders.models import NoticeKind
+from app.workers.models import Worker
 
 
 def first_registration_due(today: date) -> list[Item]:
     """Nine months after obtaining, still never registered (until the one-year deadline)."""
-    from app.exams.models import Qualification, Registration
-
     registered = sa.exists().where(
         Registration.worker_id == Qualification.worker_id, Registration.level == Qualification.level
     )
@@ -43,10 +45,6 @@ def first_registration_due(today: date) -> list[Item]:
 
 def registration_expiring(today: date) -> list[Item]:
     """90 and 30 days before a registration ends, unless it has been renewed."""
-    from sqlalchemy.orm import aliased
-
-    from app.exams.models import Registration
-
     far = offsets.days_before(NoticeKind.registration_expiring_90)
     near = offsets.days_before(NoticeKind.registration_expiring_30)
     later = aliased(Registration)
@@ -81,9 +79,6 @@ def registration_expiring(today: date) -> list[Item]:
 
 def ce_shortfall(today: date) -> list[Item]:
     """Monthly, while a worker is at risk on continuing education."""
-    from app.exams.reports import ce_at_risk
-    from app.workers.models import Worker
-
     at_risk = ce_at_risk(sa.select(Worker), today, limit=1_000_000)
     if not at_risk:
         return []
@@ -110,5 +105,5 @@ def ce_shortfall(today: date) -> list[Item]:
     ]
 
 
-def find_due(now: datetime, today: date) -> list[Item]:
+def find_due(_now: datetime, today: date) -> list[Item]:
     return first_registration_due(today) + registration_expiring(today) + ce_shortfall(today)
