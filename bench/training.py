@@ -105,16 +105,16 @@ def _course() -> int:
     return course.id
 
 
-def _new_session(course_id: int, name: str, venue: str, capacity: int, days_ahead: int):
-    """A city-wide session, enrolment open, one meeting `days_ahead` days from now (not yet due
-    for a reminder)."""
+def _new_session(course_id: int, name: str, venue: str, capacity: int, starts_in: timedelta):
+    """A city-wide session, open, one three-hour meeting `starts_in` from now: days ahead (enrolment
+    open, not yet due for a reminder), or under way (attendance open, enrolment closed)."""
     from app.core.timeutil import utcnow
     from app.extensions import db
     from app.training import services
     from app.training.models import Course, SessionStatus
 
     now = utcnow().replace(microsecond=0)
-    start = now + timedelta(days=days_ahead)
+    start = now + starts_in
     data = services.SessionData(
         name=name,
         venue=venue,
@@ -150,7 +150,9 @@ def _roster_session(opts: TrainingOptions, course_id: int):
     from app.training import services
     from app.training.models import Mark, Meeting
 
-    session = _new_session(course_id, f"bench roster {opts.roster}", "bench hall A", opts.roster, 14)
+    # The meeting is under way (it started an hour ago): its attendance is open, as in the middle of
+    # a roll call (marks are taken from 30 minutes before a meeting starts).
+    session = _new_session(course_id, f"bench roster {opts.roster}", "bench hall A", opts.roster, timedelta(hours=-1))
     session_id = session.id
     workers = _in_post_workers(opts.roster)
     seated, waiting, _already = services.bulk_enrol(session, workers)
@@ -342,8 +344,12 @@ def bulk_enrolment(opts: TrainingOptions, app, client, course_id: int, facts: Tr
         if len(ids) != matched:
             raise BenchError(f"the filter {described} matches {len(ids)} workers here and {matched} in the count")
         wanted_wait = len(ids) - opts.capacity
-        direct_id = _new_session(course_id, f"bench bulk direct {len(ids)}", "bench hall B", opts.capacity, 21).id
-        view_id = _new_session(course_id, f"bench bulk view {len(ids)}", "bench hall C", opts.capacity, 28).id
+        direct_id = _new_session(
+            course_id, f"bench bulk direct {len(ids)}", "bench hall B", opts.capacity, timedelta(days=21)
+        ).id
+        view_id = _new_session(
+            course_id, f"bench bulk view {len(ids)}", "bench hall C", opts.capacity, timedelta(days=28)
+        ).id
 
     with app.app_context():
         session = db.session.get(TrainingSession, direct_id)
@@ -360,6 +366,7 @@ def bulk_enrolment(opts: TrainingOptions, app, client, course_id: int, facts: Tr
 
     data = {"bulk-district": "", "bulk-street": "", "bulk-community": "", "bulk-post": "", "bulk-not_qualified": ""}
     data.update(form)
+    data["bulk-confirm"] = "1"  # the confirmed POST, as the preview page's button sends it
     start = time.perf_counter()
     response = client.post(f"/training/sessions/{view_id}/enrol-bulk", data=data)
     view_s = time.perf_counter() - start
