@@ -1,4 +1,6 @@
-from datetime import date
+"""Exams pages: the overview, exam years, one worker's results, reviews, certificates, registrations
+and CE, the file imports and the review queue. Each action loads, checks, and calls one service
+through perform()."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -287,8 +289,3 @@ def queue_discard(item_id: int):
         abort(400)
     perform(queue.discard, item, success=_("The row has been discarded."))
     return redirect(url_for("exams.review_queue"))
-
-
-def worker_exam_context(worker: Worker, today: date) -> dict:
-    """What the worker pages show of exams (used by the registry's detail and "my record")."""
-    return {"exam": queries.exam_record(worker.id, today), "subjects": SUBJECTS}
