@@ -1,12 +1,13 @@
 """What the allowance, training and reminders scenarios share: the seeded database, the app in
 this process, real Celery worker processes on Redis, and small SQL helpers."""
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -144,7 +145,19 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
             p.wait(timeout=10)
 
 
-TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s: (.*)$", re.MULTILINE)
+TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s: (.*)$")
+
+
+def _log_messages(text: str) -> Iterator[str]:
+    """The message of each line of a worker's log: the app logs one JSON object a line (its
+    "message"); a line that is not one (Celery's own banner, a plain formatter) is taken as it is."""
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            yield line
+            continue
+        yield str(record.get("message", "")) if isinstance(record, dict) else line
 
 
 def finished_tasks(tag: str, count: int, logdir: Path) -> list[dict]:
@@ -153,8 +166,10 @@ def finished_tasks(tag: str, count: int, logdir: Path) -> list[dict]:
     for n in range(1, count + 1):
         path = logdir / f"celery-{tag}-{n}.log"
         text = path.read_text(errors="replace") if path.exists() else ""
-        for task, seconds, value in TASK_DONE.findall(text):
-            out.append({"worker": n, "task": task, "seconds": float(seconds), "returned": value.strip()})
+        for message in _log_messages(text):
+            if found := TASK_DONE.search(message):
+                task, seconds, value = found.groups()
+                out.append({"worker": n, "task": task, "seconds": float(seconds), "returned": value.strip()})
     return out
 
 
