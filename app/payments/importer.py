@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import tabular
+from app.core.access import district_scope
 from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
-from app.core.importing import RowsPlan
+from app.core.importing import ImportKind, RowsPlan, register_import
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -192,9 +193,6 @@ def apply_account_import(plan: AccountPlan, filename: str) -> dict:
 
 def register_account_import() -> None:
     """Called by the factory: the import pages and the job runner find the kind by its name."""
-    from app.core.access import district_scope
-    from app.core.importing import ImportKind, register_import
-
     register_import(
         ImportKind(
             name="bank_accounts",

@@ -7,8 +7,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.allowance.models import AllowanceRun, RunState
+from app.allowance.queries import month_of
 from app.allowance.rules import Month
 from app.core.access import district_scope
+from app.core.services import RecordNotFound
 from app.extensions import db
 from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, PaymentLine
 from app.workers.models import Worker
@@ -20,6 +22,14 @@ def banks() -> list[Bank]:
 
 def batch_for(month: Month) -> PaymentBatch | None:
     return db.session.scalar(sa.select(PaymentBatch).where(PaymentBatch.month == month.first))
+
+
+def batch_of(text: str) -> PaymentBatch:
+    """The batch of a month named in a URL (YYYY-MM); RecordNotFound when there is none."""
+    batch = batch_for(month_of(text))
+    if batch is None:
+        raise RecordNotFound(text)
+    return batch
 
 
 def last_batch() -> PaymentBatch | None:
@@ -37,6 +47,14 @@ def months_to_pay() -> list[date]:
     if last is not None:
         query = query.where(AllowanceRun.month > last.month)
     return list(db.session.scalars(query.order_by(AllowanceRun.month)))
+
+
+def months_open_for_a_batch() -> list[date]:
+    """The months a batch may be made for now: after a first batch only the next locked month
+    (batches follow each other month by month); before it, any locked month, latest first
+    (earlier ones were paid before the system)."""
+    months = months_to_pay()
+    return months[:1] if last_batch() is not None else months[::-1]
 
 
 def valid_accounts(day: date) -> sa.Select:
@@ -76,6 +94,13 @@ def scoped_lines(user, batch: PaymentBatch) -> sa.Select:
     if scope is not None:
         query = query.where(PaymentLine.district_id.in_(scope or [0]))
     return query
+
+
+def exceptions(lines: sa.Select, limit: int = 500) -> list[PaymentLine]:
+    """The lines carried as payable because the worker has no account (the batch page lists them)."""
+    return list(
+        db.session.scalars(lines.where(PaymentLine.outcome == Outcome.no_account).order_by(PaymentLine.id).limit(limit))
+    )
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.allowance.models import AllowanceLine, AllowanceRun, RunState
 from app.allowance.rules import Month
-from app.core.access import Role, district_scope
+from app.core.access import district_scope, is_city_payroll_officer
 from app.core.forms import EARLIEST_DATE, LATEST_DATE
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
@@ -26,14 +26,9 @@ from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, Paymen
 from app.workers.models import Worker
 
 
-def can_make_batches(user) -> bool:
-    """A city-wide payroll officer makes batches (a batch pays the whole city at once)."""
-    return user is not None and user.role == Role.payroll and bool(user.city_wide)
-
-
 def make_batch(month: Month, user: User | None) -> PaymentBatch:
     """Make the month's batch from its locked run; flushes, the caller commits."""
-    if not can_make_batches(user):
+    if not is_city_payroll_officer(user):  # a batch pays the whole city at once
         raise ServiceError(_("Only a city-wide payroll officer makes payment batches."), "month")
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
     if run is None or run.state != RunState.locked:

@@ -1,14 +1,15 @@
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.allowance.rules import Month
 from app.core import import_views
-from app.core.access import Role, roles_required
-from app.core.forms import page_number, show_service_error
-from app.core.services import ServiceError
+from app.core.access import PAYROLL_ROLES, STAFF_ROLES, Role, is_city_payroll_officer, roles_required
+from app.core.actions import perform
+from app.core.forms import page_number
+from app.core.services import NotPermitted
 from app.extensions import db
 from app.payments import queries, services
 from app.payments.bankfile import export_batch, file_name
@@ -16,35 +17,28 @@ from app.payments.blueprint import bp
 from app.payments.cards import mask_card_number
 from app.payments.forms import AccountForm, MakeBatchForm
 from app.payments.importer import ACCOUNT_COLUMNS
-from app.payments.models import Outcome, PaymentLine
+from app.payments.models import PaymentLine
 from app.places.forms import ConfirmImportForm, UploadForm
 
-PAYROLL = (Role.payroll, Role.admin)
-ACCOUNT_EDITORS = (Role.coordinator, Role.payroll, Role.admin)
+ACCOUNT_EDITORS = STAFF_ROLES  # any staff member keeps the accounts of the workers in their districts
 
 
-def _month_or_404(text: str) -> Month:
-    try:
-        return Month.parse(text)
-    except ValueError:
-        abort(404)
+def _may_make_batches() -> None:
+    """A city-wide payroll officer makes batches and downloads the bank file (a batch pays the whole city)."""
+    if not is_city_payroll_officer(current_user):
+        raise NotPermitted
 
 
 def _make_form() -> MakeBatchForm:
     form = MakeBatchForm()
-    months = queries.months_to_pay()
-    if queries.last_batch() is not None:
-        months = months[:1]  # batches follow each other month by month
-    else:
-        months = months[::-1]  # the first batch may start at any locked month (earlier ones were paid before)
-    form.month.choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months]
+    form.month.choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in queries.months_open_for_a_batch()]
     return form
 
 
 @bp.route("/")
-@roles_required(*PAYROLL)
+@roles_required(*PAYROLL_ROLES)
 def batch_list():
-    can_make = services.can_make_batches(current_user)
+    can_make = is_city_payroll_officer(current_user)
     return render_template(
         "payments/batches.html",
         batches=queries.batches(),
@@ -56,32 +50,23 @@ def batch_list():
 @bp.route("/batches", methods=["POST"])
 @roles_required(Role.payroll)
 def make_batch():
-    if not services.can_make_batches(current_user):
-        abort(403)
+    _may_make_batches()
     form = _make_form()
     if not form.validate_on_submit():
         flash(_("Choose a locked month that has no payment batch yet."), "danger")
         return redirect(url_for("payments.batch_list"))
     month = Month.parse(form.month.data)
-    try:
-        services.make_batch(month, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    made = _("The payment batch of %(month)s has been made.", month=month)
+    if not perform(services.make_batch, month, current_user, success=made):
         return redirect(url_for("payments.batch_list"))
-    db.session.commit()
-    flash(_("The payment batch of %(month)s has been made.", month=month), "success")
     return redirect(url_for("payments.batch_detail", month=str(month)))
 
 
 @bp.route("/batches/<month>")
-@roles_required(*PAYROLL)
+@roles_required(*PAYROLL_ROLES)
 def batch_detail(month: str):
-    batch = queries.batch_for(_month_or_404(month)) or abort(404)
+    batch = queries.batch_of(month)
     lines = queries.scoped_lines(current_user, batch)
-    exceptions = db.session.scalars(
-        lines.where(PaymentLine.outcome == Outcome.no_account).order_by(PaymentLine.id).limit(500)
-    ).all()
     page = db.paginate(
         lines.order_by(PaymentLine.id),
         page=page_number(request.args.get("page")),
@@ -94,9 +79,9 @@ def batch_detail(month: str):
         batch=batch,
         totals=queries.totals(lines),
         cumulative=queries.cumulative(current_user, batch),
-        exceptions=exceptions,
+        exceptions=queries.exceptions(lines),
         page=page,
-        can_download=services.can_make_batches(current_user),
+        can_download=is_city_payroll_officer(current_user),
         mask=mask_card_number,
     )
 
@@ -104,11 +89,10 @@ def batch_detail(month: str):
 @bp.route("/batches/<month>/bank.csv")
 @roles_required(Role.payroll)
 def batch_export(month: str):
-    if not services.can_make_batches(current_user):
-        abort(403)
-    batch = queries.batch_for(_month_or_404(month)) or abort(404)
+    _may_make_batches()
+    batch = queries.batch_of(month)
     content, _digest = export_batch(batch)
-    db.session.commit()
+    db.session.commit()  # the audit entry of the export
     return send_file(
         io.BytesIO(content), mimetype="text/csv; charset=gb18030", as_attachment=True, download_name=file_name(batch)
     )
@@ -133,16 +117,19 @@ def account_create():
     form = AccountForm()
     form.bank.choices = [(b.id, b.name) for b in queries.banks()]
     if form.validate_on_submit():
-        try:
-            account = services.add_account(
-                current_user, form.id_number.data, form.bank.data, form.account_no.data, form.valid_from.data
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The account %(number)s has been added.", number=mask_card_number(account.account_no)), "success")
+        added = perform(
+            services.add_account,
+            current_user,
+            form.id_number.data,
+            form.bank.data,
+            form.account_no.data,
+            form.valid_from.data,
+            form=form,
+            success=lambda account: _(
+                "The account %(number)s has been added.", number=mask_card_number(account.account_no)
+            ),
+        )
+        if added:
             return redirect(url_for("payments.accounts"))
     return render_template("payments/account_new.html", form=form)
 
