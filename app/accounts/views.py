@@ -2,7 +2,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import queries, services
+from app.accounts import logins, queries, services
 from app.accounts.blueprint import bp
 from app.accounts.forms import (
     ChangePasswordForm,
@@ -22,7 +22,7 @@ from app.places.queries import all_districts
 
 
 def _account_key() -> str:
-    return "account:" + services.login_throttle_key(request.form.get("login") or "")
+    return "account:" + logins.login_throttle_key(request.form.get("login") or "")
 
 
 def _address_key() -> str:

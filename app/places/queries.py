@@ -37,6 +37,15 @@ def communities_in(street_ids: list[int]) -> list[Community]:
     )
 
 
+def drill_down(user, district_id: int | None, street_id: int | None):
+    """The choices of a district → street → community filter: the user's districts, the streets of
+    the chosen one of those, the communities of the chosen one of those streets."""
+    districts = districts_for(user)
+    streets = streets_in([district_id]) if district_id in {d.id for d in districts} else []
+    communities = communities_in([street_id]) if street_id in {s.id for s in streets} else []
+    return districts, streets, communities
+
+
 def communities_for(user) -> list[Community]:
     """Communities a user may place a worker in (coordinators: their districts)."""
     scope = district_scope(user)

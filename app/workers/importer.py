@@ -48,7 +48,29 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     now = utcnow()
-    worker_table, period_table = Worker.__table__, PostPeriod.__table__
+    _write_workers(plan, now)
+    new_ids = _write_periods(plan, now)
+    _refresh_touched(plan, new_ids)
+    counts = {
+        "new_workers": len(plan.new_workers),
+        "changed_workers": len(plan.changed_workers),
+        "new_periods": len(plan.new_periods),
+        "changed_periods": len(plan.changed_periods),
+        "unchanged_rows": plan.unchanged_rows,
+    }
+    if plan.has_changes:
+        record(
+            AuditAction.import_,
+            "worker",
+            None,
+            summary=f"posts import {filename}: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
+            after=counts,
+        )
+    return counts
+
+
+def _write_workers(plan: PostsPlan, now) -> None:
+    worker_table = Worker.__table__
     insert_rows(worker_table, [{**w, "created_at": now, "updated_at": now} for w in plan.new_workers])
     if plan.changed_workers:
         db.session.execute(
@@ -57,14 +79,25 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
             .values(name=sa.bindparam("b_name"), phone=sa.bindparam("b_phone"), updated_at=now),
             plan.changed_workers,
         )
-    ids = {}
-    needed = sorted({p["id_number"] for p in plan.new_periods})
+
+
+def _worker_ids(id_numbers: set[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    needed = sorted(id_numbers)
     for i in range(0, len(needed), CHUNK):
         ids.update(
             db.session.execute(
                 sa.select(Worker.id_number, Worker.id).where(Worker.id_number.in_(needed[i : i + CHUNK]))
             ).all()
         )
+    return ids
+
+
+def _write_periods(plan: PostsPlan, now) -> dict[str, int]:
+    """Insert the new periods and update the changed ones; returns the new periods' workers' ids
+    by ID number."""
+    period_table = PostPeriod.__table__
+    ids = _worker_ids({p["id_number"] for p in plan.new_periods})
     new_periods = [
         {
             "worker_id": ids[p["id_number"]],
@@ -93,7 +126,12 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
                 for p in plan.changed_periods
             ],
         )
-    touched = set(ids.values()) | {w["w_id"] for w in plan.changed_workers}
+    return ids
+
+
+def _refresh_touched(plan: PostsPlan, new_ids: dict[str, int]) -> None:
+    """Copy the current post onto every worker the import touched (all of them, past 20,000)."""
+    touched = set(new_ids.values()) | {w["w_id"] for w in plan.changed_workers}
     if plan.changed_periods:
         touched |= set(
             db.session.scalars(
@@ -104,22 +142,6 @@ def apply_posts_import(plan: PostsPlan, filename: str) -> dict:
         refresh_current_posts(None)
     elif touched:
         refresh_current_posts(sorted(touched))
-    counts = {
-        "new_workers": len(plan.new_workers),
-        "changed_workers": len(plan.changed_workers),
-        "new_periods": len(plan.new_periods),
-        "changed_periods": len(plan.changed_periods),
-        "unchanged_rows": plan.unchanged_rows,
-    }
-    if plan.has_changes:
-        record(
-            AuditAction.import_,
-            "worker",
-            None,
-            summary=f"posts import {filename}: " + ", ".join(f"{k}={v}" for k, v in counts.items()),
-            after=counts,
-        )
-    return counts
 
 
 register_import(

@@ -44,9 +44,7 @@ def worker_list():
     today = local_today()
     query = queries.filtered_workers(current_user, f, today)
     page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
-    districts = places.districts_for(current_user)
-    streets = places.streets_in([f.district_id]) if f.district_id in {d.id for d in districts} else []
-    communities = places.communities_in([f.street_id]) if f.street_id in {s.id for s in streets} else []
+    districts, streets, communities = places.drill_down(current_user, f.district_id, f.street_id)
     return render_template(
         "workers/list.html",
         page=page,
