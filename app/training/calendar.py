@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.core.timeutil import add_months, to_local
+from app.training.hours import local_range
 from app.training.models import Meeting
-from app.training.queries import local_range, meetings_between
+from app.training.queries import meetings_between
 
 WEEK, MONTH = "week", "month"
 
