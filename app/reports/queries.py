@@ -147,6 +147,11 @@ def terms() -> list[Term]:
     return list(db.session.scalars(sa.select(Term).order_by(Term.elected_on.desc())))
 
 
+def chosen_term(terms: list[Term], wanted: int | None) -> Term | None:
+    """The term asked for by id, else the latest one (terms come latest first)."""
+    return next((t for t in terms if t.id == wanted), terms[0] if terms else None)
+
+
 def term_by_name(name: str) -> Term | None:
     return db.session.scalar(sa.select(Term).where(Term.name == name))
 

@@ -1,10 +1,10 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.access import STAFF_ROLES, Role, roles_required
-from app.core.forms import int_arg, show_service_error
-from app.core.services import ServiceError
+from app.core.access import STAFF_ROLES, Role, can_edit_workers, roles_required
+from app.core.actions import perform
+from app.core.forms import int_arg
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.reports import queries, services
@@ -23,15 +23,14 @@ MIMETYPES = {
 @roles_required(*STAFF_ROLES)
 def index():
     terms = queries.terms()
-    wanted = int_arg("term")
-    term = next((t for t in terms if t.id == wanted), terms[0] if terms else None)
+    term = queries.chosen_term(terms, int_arg("term"))
     return render_template(
         "reports/index.html",
         terms=terms,
         term=term,
         report=queries.term_report(current_user, term) if term else None,
         today=local_today(),
-        can_import=current_user.role in (Role.coordinator, Role.admin),
+        can_import=can_edit_workers(current_user),  # the education import is a workers' page
     )
 
 
@@ -54,13 +53,13 @@ def term_export(term_id: int, fmt: str):
 def term_list():
     form = TermForm()
     if form.validate_on_submit():
-        try:
-            term = services.add_term(form.name.data, form.elected_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            show_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The term %(name)s has been added.", name=term.name), "success")
+        added = perform(
+            services.add_term,
+            form.name.data,
+            form.elected_on.data,
+            form=form,
+            success=lambda term: _("The term %(name)s has been added.", name=term.name),
+        )
+        if added:
             return redirect(url_for("reports.term_list"))
     return render_template("reports/terms.html", form=form, terms=queries.terms())
