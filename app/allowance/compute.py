@@ -10,6 +10,7 @@ and compared with what was paid for it.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from app.core.bulk import insert_rows
 from app.core.timeutil import utcnow
 from app.exams.models import Qualification, Registration
 from app.extensions import db
-from app.places.models import Community
+from app.places.models import Community, District, Street
 from app.workers.models import PostPeriod, Worker
 
 ARREARS_MONTHS = 12
@@ -140,8 +141,19 @@ def _locked_months(month: Month) -> list[Month]:
     ]
 
 
-def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[dict]:
-    posts, held, covered, holds = defaultdict(list), defaultdict(list), defaultdict(list), {}
+@dataclass
+class _Evidence:
+    """What a part's workers hold, as plain rows keyed by worker (no ORM objects)."""
+
+    posts: dict = field(default_factory=lambda: defaultdict(list))
+    held: dict = field(default_factory=lambda: defaultdict(list))
+    covered: dict = field(default_factory=lambda: defaultdict(list))
+    holds: dict = field(default_factory=dict)
+
+
+def _load(month: Month, earliest: Month, worker_ids: list[int]) -> _Evidence:
+    """Posts, qualifications, registrations and holds of the workers, 5,000 workers a statement."""
+    ev = _Evidence()
     for i in range(0, len(worker_ids), 5000):
         chunk = worker_ids[i : i + 5000]
         for p in db.session.execute(
@@ -160,13 +172,13 @@ def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[di
                 sa.or_(PostPeriod.end_date.is_(None), PostPeriod.end_date >= earliest.first),
             )
         ):
-            posts[p[0]].append(rules.Post(p[1], p[2], p[3], p[4], p[5]))
+            ev.posts[p[0]].append(rules.Post(p[1], p[2], p[3], p[4], p[5]))
         for q in db.session.execute(
             sa.select(
                 Qualification.worker_id, Qualification.level, Qualification.obtained_on, Qualification.certificate_no
             ).where(Qualification.worker_id.in_(chunk), Qualification.obtained_on < month.first)
         ):
-            held[q[0]].append(rules.Held(q[1], q[2], q[3]))
+            ev.held[q[0]].append(rules.Held(q[1], q[2], q[3]))
         for r in db.session.execute(
             sa.select(
                 Registration.worker_id, Registration.level, Registration.registered_on, Registration.expires_on
@@ -176,49 +188,55 @@ def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[di
                 Registration.expires_on >= earliest.first,
             )
         ):
-            covered[r[0]].append(rules.Covered(r[1], r[2], r[3]))
+            ev.covered[r[0]].append(rules.Covered(r[1], r[2], r[3]))
         for h in db.session.execute(
             sa.select(AllowanceHold.worker_id, AllowanceHold.month, AllowanceHold.reason).where(
                 AllowanceHold.worker_id.in_(chunk), AllowanceHold.month >= earliest.first
             )
         ):
-            holds[(h[0], h[1])] = h[2]
+            ev.holds[(h[0], h[1])] = h[2]
+    return ev
+
+
+def _place_names() -> dict[int, tuple]:
+    """Per community: its district's code and name, its street's name and its own name (the
+    line's snapshot of where the worker was in post, rule 6)."""
+    rows = db.session.execute(
+        sa.select(Community.id, District.code, District.name, Street.name, Community.name)
+        .join(Street, Street.id == Community.street_id)
+        .join(District, District.id == Community.district_id)
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[dict]:
+    ev = _load(month, earliest, worker_ids)
     paid = _paid(run.id, locked, worker_ids)
     paid_workers = {wid for wid, _month in paid}
     rates = all_rates()
     required = {m.first: registration_required(m) for m in [month, *locked]}
+    places = _place_names()
+
+    def line(wid, m: Month) -> rules.Line:
+        posts, held, covered = ev.posts.get(wid, []), ev.held.get(wid, []), ev.covered.get(wid, [])
+        return rules.compute(m, posts, held, covered, rates, required[m.first], ev.holds.get((wid, m.first)))
+
     out = []
     for wid in worker_ids:
-        if held.get(wid):
-            line = rules.compute(
-                month,
-                posts.get(wid, []),
-                held[wid],
-                covered.get(wid, []),
-                rates,
-                required[month.first],
-                holds.get((wid, month.first)),
-            )
-            out.append(_row(run.id, wid, LineKind.allowance, month, line, district_id, line.formula))
+        if ev.held.get(wid):
+            due = line(wid, month)
+            out.append(_row(run.id, wid, LineKind.allowance, month, due, district_id, due.formula, places))
         elif wid not in paid_workers:
             continue  # nothing held and nothing ever paid: no locked month can owe anything either way
         for p in locked:
-            due = rules.compute(
-                p,
-                posts.get(wid, []),
-                held.get(wid, []),
-                covered.get(wid, []),
-                rates,
-                required[p.first],
-                holds.get((wid, p.first)),
-            )
+            due = line(wid, p)
             before = paid.get((wid, p.first), Decimal("0.00"))
             diff = due.amount - before
             if diff != 0:
                 formula = f"{p}: {due.amount:.2f} − {before:.2f} = {diff:+.2f}"
                 if due.formula:
                     formula += f" ({due.formula})"
-                out.append(_row(run.id, wid, LineKind.arrears, p, due, district_id, formula, amount=diff))
+                out.append(_row(run.id, wid, LineKind.arrears, p, due, district_id, formula, places, amount=diff))
     return out
 
 
@@ -249,7 +267,8 @@ def _paid(run_id: int, locked: list[Month], worker_ids: list[int]) -> dict:
     return paid
 
 
-def _row(run_id, worker_id, kind, month, line: rules.Line, part_district_id, formula, amount=None) -> dict:
+def _row(run_id, worker_id, kind, month, line: rules.Line, part_district_id, formula, places, amount=None) -> dict:
+    district_code, district_name, street_name, community_name = places.get(line.community_id, (None,) * 4)
     return {
         "run_id": run_id,
         "worker_id": worker_id,
@@ -259,6 +278,10 @@ def _row(run_id, worker_id, kind, month, line: rules.Line, part_district_id, for
         "district_id": line.district_id,
         "street_id": line.street_id,
         "community_id": line.community_id,
+        "district_code": district_code,
+        "district_name": district_name,
+        "street_name": street_name,
+        "community_name": community_name,
         "level": line.level.name if line.level else None,
         "certificate_no": line.certificate_no,
         "rate_id": line.rate_id,

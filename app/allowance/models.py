@@ -187,7 +187,13 @@ class LineKind(str, enum.Enum):
 
 
 class AllowanceLine(db.Model):
-    """One worker's line in a run, with its evidence. Allowance lines correct their own month."""
+    """One worker's line in a run, with its evidence. Allowance lines correct their own month.
+
+    A line is a snapshot of its evidence: level, certificate number, the district's code and
+    name, the street, the community, the rate, the days and the formula are copied in when the
+    line is computed, so a locked month reads the same after places are renamed or rates edited.
+    The place and rate ids are plain references (no foreign key: measured cost in migration
+    b7e3d1a90c52); run and worker keep theirs."""
 
     __tablename__ = "allowance_line"
     __table_args__ = (
@@ -201,12 +207,16 @@ class AllowanceLine(db.Model):
     kind: Mapped[LineKind] = mapped_column(sa.Enum(LineKind, native_enum=False, length=16), nullable=False)
     corrects_month: Mapped[date] = mapped_column(sa.Date, nullable=False)
     part_district_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
-    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
-    street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("street.id"))
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("community.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.Integer)
+    street_id: Mapped[int | None] = mapped_column(sa.Integer)
+    community_id: Mapped[int | None] = mapped_column(sa.Integer)
+    district_code: Mapped[str | None] = mapped_column(sa.String(6))
+    district_name: Mapped[str | None] = mapped_column(sa.String(64))
+    street_name: Mapped[str | None] = mapped_column(sa.String(64))
+    community_name: Mapped[str | None] = mapped_column(sa.String(64))
     level: Mapped[Level | None] = mapped_column(level_column)
     certificate_no: Mapped[str | None] = mapped_column(sa.String(40))
-    rate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allowance_rate.id"))
+    rate_id: Mapped[int | None] = mapped_column(sa.Integer)
     rate: Mapped[Decimal | None] = mapped_column(MONEY)
     eligible_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     days_in_month: Mapped[int] = mapped_column(sa.Integer, nullable=False)
@@ -217,7 +227,9 @@ class AllowanceLine(db.Model):
     formula: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
 
     worker = relationship("Worker", lazy="joined")
-    district = relationship("District", lazy="joined")
+    district = relationship(
+        "District", primaryjoin="foreign(AllowanceLine.district_id) == District.id", lazy="joined", viewonly=True
+    )
 
     def __repr__(self) -> str:
         return f"<AllowanceLine worker={self.worker_id} {self.kind.value} {self.corrects_month:%Y-%m} {self.amount}>"

@@ -41,7 +41,8 @@ wm AS (
 ),
 due AS MATERIALIZED (
     SELECT wm.worker_id, wm.worker_district_id, wm.kind, wm.first, wm.d,
-           t.level, t.certificate_no, lp.district_id, lp.street_id, lp.community_id, rt.id AS rate_id,
+           t.level, t.certificate_no, lp.district_id, lp.street_id, lp.community_id,
+           lp.district_code, lp.district_name, lp.street_name, lp.community_name, rt.id AS rate_id,
            rt.amount AS rate, n.days, h.reason AS hold_reason,
            CASE
                -- Rule 1: no level obtained before the month (with a registration, when required).
@@ -90,9 +91,12 @@ due AS MATERIALIZED (
         SELECT COALESCE((SELECT sum(upper(x) - lower(x)) FROM unnest(e.days) x), 0)::int AS days
     ) n
     -- Rule 3: the post on the last eligible day (a later post wins a day two posts share) ...
+    -- (rule 6: its places' codes and names are copied into the line, a snapshot)
     LEFT JOIN LATERAL (
-        SELECT c.district_id, c.street_id, c.id AS community_id
+        SELECT c.district_id, c.street_id, c.id AS community_id, d.code AS district_code,
+               d.name AS district_name, s.name AS street_name, c.name AS community_name
         FROM post_period p JOIN community c ON c.id = p.community_id
+             JOIN street s ON s.id = c.street_id JOIN district d ON d.id = c.district_id
         WHERE p.worker_id = wm.worker_id
           AND p.start_date <= upper(e.days) - 1 AND (p.end_date IS NULL OR p.end_date >= upper(e.days) - 1)
         ORDER BY p.start_date DESC
@@ -125,6 +129,10 @@ evidence AS (
            CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN district_id END AS district_id,
            CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN street_id END AS street_id,
            CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN community_id END AS community_id,
+           CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN district_code END AS district_code,
+           CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN district_name END AS district_name,
+           CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN street_name END AS street_name,
+           CASE WHEN ineligible IS NULL OR ineligible = 'no_rate' THEN community_name END AS community_name,
            CASE WHEN ineligible IS NULL THEN rate_id END AS rate_id,
            CASE WHEN ineligible IS NULL THEN rate END AS rate,
            CASE WHEN ineligible IS NULL THEN days ELSE 0 END AS eligible_days,
@@ -161,10 +169,12 @@ out AS (
 )
 INSERT INTO allowance_line (
     run_id, worker_id, kind, corrects_month, part_district_id, district_id, street_id, community_id,
-    level, certificate_no, rate_id, rate, eligible_days, days_in_month, amount, ineligible, held,
+    district_code, district_name, street_name, community_name, level, certificate_no, rate_id, rate,
+    eligible_days, days_in_month, amount, ineligible, held,
     hold_reason, formula)
 SELECT :run_id, worker_id, kind, first, {part_column}, district_id, street_id, community_id,
-       level, certificate_no, rate_id, rate, eligible_days, d, line_amount, ineligible, held,
+       district_code, district_name, street_name, community_name, level, certificate_no, rate_id, rate,
+       eligible_days, d, line_amount, ineligible, held,
        hold_reason, left(line_formula, 200)
 FROM out
 """
