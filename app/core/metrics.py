@@ -253,13 +253,15 @@ def _task_failure(sender=None, **_kwargs) -> None:
     TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
 
 
-def _serve_worker_metrics(**_kwargs) -> None:
-    """A Celery worker's own /metrics port, for a host without the web (CELERY_METRICS_PORT)."""
+def serve_worker_metrics(**_kwargs):
+    """A Celery worker's own metrics port, for a host without the web (CELERY_METRICS_PORT);
+    returns the server (None when no port is set)."""
     port = os.environ.get("CELERY_METRICS_PORT")
-    if port:
-        start_http_server(
-            int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=process_registry()
-        )
+    if not port:
+        return None
+    address = os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1")
+    server, _thread = start_http_server(int(port), addr=address, registry=process_registry())
+    return server
 
 
 def init_metrics(app: Flask) -> None:
@@ -272,4 +274,4 @@ def init_metrics(app: Flask) -> None:
     signals.task_prerun.connect(_task_prerun, weak=False, dispatch_uid=uid)
     signals.task_postrun.connect(_task_postrun, weak=False, dispatch_uid=uid)
     signals.task_failure.connect(_task_failure, weak=False, dispatch_uid=uid)
-    signals.worker_init.connect(_serve_worker_metrics, weak=False, dispatch_uid=uid)
+    signals.worker_init.connect(serve_worker_metrics, weak=False, dispatch_uid=uid)

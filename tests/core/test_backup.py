@@ -124,6 +124,27 @@ def test_restore_drill_same_rows_in_every_table_and_the_same_locked_month_export
     assert again.exit_code == 1 and "already has tables" in again.output
 
 
+@pytest.mark.no_db_transaction
+def test_force_live_puts_the_live_database_back_as_it_was_backed_up(drill):
+    flask_app, source, _target, backups = drill
+    runner = flask_app.test_cli_runner()
+    assert runner.invoke(args=["backup", "create"]).exit_code == 0
+    (only,) = backup.list_backups(backups)
+    counts = _row_counts(source)
+    assert counts["audit_log"] > 0
+    with flask_app.app_context():
+        db.session.execute(sa.text("DELETE FROM audit_log"))
+        db.session.commit()
+        db.session.remove()
+    assert _row_counts(source)["audit_log"] == 0
+
+    refused = runner.invoke(args=["backup", "restore", only.path.name, "--into", source])
+    assert refused.exit_code == 1 and "--force-live" in refused.output
+    forced = runner.invoke(args=["backup", "restore", only.path.name, "--into", source, "--force-live"])
+    assert forced.exit_code == 0, forced.output
+    assert _row_counts(source) == counts
+
+
 # ---- refusals: exit 1 and the reason ----
 
 

@@ -2,8 +2,10 @@
 by name, queue lengths on Redis, and the domains' gauges (issue #13, Metrics)."""
 
 import os
+import socket
 import subprocess
 import sys
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -107,7 +109,7 @@ def test_an_odd_method_is_counted_as_other_and_unrouted(client):
     assert after.get(key, 0) - before.get(key, 0) == 1
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tasks(app):
     celery = app.extensions["celery"]
 
@@ -245,3 +247,24 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path):
     }
     key = ("socialwork_http_requests_total", (("method", "GET"), ("route", "main.home"), ("status", "200")))
     assert samples[key] == 5
+
+
+def test_a_celery_worker_serves_its_own_counts_on_celery_metrics_port(monkeypatch, tasks):
+    from app.core.metrics import serve_worker_metrics  # the worker's side, started by worker_init
+
+    monkeypatch.delenv("CELERY_METRICS_PORT", raising=False)
+    assert serve_worker_metrics() is None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CELERY_METRICS_PORT", str(port))
+    ok, _boom = tasks
+    ok.delay()
+    server = serve_worker_metrics()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'socialwork_celery_tasks_total{outcome="SUCCESS",task="tests.metrics_ok"}' in text
