@@ -265,6 +265,10 @@ def serve_worker_metrics(**_kwargs):
 
 
 def init_metrics(app: Flask) -> None:
+    try:
+        _allowed_networks(app.config.get("METRICS_ALLOW", ""))
+    except ValueError as exc:
+        raise RuntimeError(f"METRICS_ALLOW: {exc} (addresses or networks, comma separated)") from exc
     # first of the before_request functions, so a request another one refuses is timed too
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.after_request(_count_request)

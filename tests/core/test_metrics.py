@@ -13,6 +13,7 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from app import create_app
 from app.core.access import Role
 from tests import factories as f
 from tests import services
@@ -70,6 +71,11 @@ def test_the_allow_list_takes_networks(app, client, monkeypatch):
     assert client.get("/metrics").status_code == 404  # the loopback is no longer listed
     monkeypatch.setitem(app.config, "METRICS_ALLOW", "")
     assert client.get("/metrics").status_code == 404
+
+
+def test_a_bad_allow_list_stops_the_start_with_its_reason(app):
+    with pytest.raises(RuntimeError, match="METRICS_ALLOW: 'localhost'"):
+        create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], METRICS_ALLOW="localhost")
 
 
 def test_a_request_through_an_untrusted_proxy_is_not_let_in_by_the_proxys_address(client):
