@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import User
-from app.allowance import access, queries
+from app.allowance import access, queries, run_notices
 from app.allowance.models import (
     AllowanceHold,
     AllowanceLine,
@@ -21,7 +20,6 @@ from app.allowance.models import (
     RunState,
 )
 from app.allowance.rules import Month
-from app.core.access import Role
 from app.core.audit import AuditAction, record
 from app.core.identity import InvalidIdentity, parse_id_number
 from app.core.services import ServiceError
@@ -29,10 +27,7 @@ from app.core.timeutil import local_today, utcnow
 from app.exams.levels import Level
 from app.extensions import db
 from app.places.models import District
-from app.reminders import notices
 from app.workers.models import PostPeriod
-
-RUN_SUBMITTED = "run_submitted"  # the reminders' notice kind asking the other officers to approve
 
 
 def month_window() -> tuple[Month | None, Month]:
@@ -226,7 +221,7 @@ def submit(run: AllowanceRun, user_id: int) -> AllowanceRun:
     run.state, run.submitted_by, run.submitted_at = RunState.submitted, user_id, utcnow()
     _event(run, RunEventKind.submitted, user_id, run.submitted_at)
     db.session.flush()
-    _tell_other_payroll_officers(run, user_id)
+    run_notices.ask_other_officers_to_approve(run, user_id)
     return run
 
 
@@ -238,7 +233,7 @@ def approve(run: AllowanceRun, user_id: int) -> AllowanceRun:
     run.state, run.approved_by, run.approved_at = RunState.approved, user_id, utcnow()
     _event(run, RunEventKind.approved, user_id, run.approved_at)
     db.session.flush()
-    _settle_request_to_approve(run)
+    run_notices.settle_request_to_approve(run)
     return run
 
 
@@ -249,7 +244,7 @@ def return_to_draft(run: AllowanceRun, user_id: int) -> AllowanceRun:
     run.submitted_by = run.submitted_at = run.approved_by = run.approved_at = None
     _event(run, RunEventKind.returned, user_id)
     db.session.flush()
-    _settle_request_to_approve(run)
+    run_notices.settle_request_to_approve(run)
     return run
 
 
@@ -259,7 +254,7 @@ def lock(run: AllowanceRun, user_id: int) -> AllowanceRun:
     run.state, run.locked_by, run.locked_at = RunState.locked, user_id, utcnow()
     _event(run, RunEventKind.locked, user_id, run.locked_at)
     db.session.flush()
-    _send_statements(run)
+    run_notices.send_statements(run)
     return run
 
 
@@ -287,43 +282,3 @@ def record_export(run: AllowanceRun, fmt: str, user_id: int | None) -> None:
 
 def _event(run: AllowanceRun, kind: RunEventKind, user_id: int | None, at=None, detail: str | None = None) -> None:
     db.session.add(AllowanceRunEvent(run_id=run.id, kind=kind, user_id=user_id, at=at or utcnow(), detail=detail))
-
-
-def _settle_request_to_approve(run: AllowanceRun) -> None:
-    """Once the run is approved or sent back, nobody is still asked to approve it."""
-    notices.settle(RUN_SUBMITTED, f"run:{run.id}")
-
-
-def _tell_other_payroll_officers(run: AllowanceRun, submitter_id: int) -> None:
-    submitter = db.session.get(User, submitter_id)
-    others = list(
-        db.session.scalars(
-            sa.select(User.id).where(User.role == Role.payroll, User.active.is_(True), User.id != submitter_id)
-        )
-    )
-    month = f"{run.month:%Y-%m}"
-    notices.notify(
-        others,
-        RUN_SUBMITTED,
-        f"run:{run.id}",
-        f"submitted:{run.submitted_at.isoformat()}",
-        {"month": month, "by": submitter.display_name if submitter else ""},
-    )
-
-
-def _send_statements(run: AllowanceRun) -> None:
-    """Each paid worker is told once the month is locked (never before)."""
-    rows = db.session.execute(
-        sa.select(User.id, sa.func.sum(AllowanceLine.amount))
-        .join(User, User.worker_id == AllowanceLine.worker_id)
-        .where(AllowanceLine.run_id == run.id)
-        .group_by(User.id)
-        .having(sa.func.sum(AllowanceLine.amount) != 0)
-    ).all()
-    month = f"{run.month:%Y-%m}"
-    notices.notify_many(
-        [
-            (uid, "allowance_statement", f"run:{run.id}", month, {"month": month, "amount": f"{amount:.2f}"})
-            for uid, amount in rows
-        ]
-    )
