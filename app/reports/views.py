@@ -13,6 +13,8 @@ from app.reports.exporter import export_term, file_name
 from app.reports.forms import TermForm
 from app.reports.models import Term
 
+TERM_EDITORS = (Role.admin,)  # who sets up the terms (届)
+
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -31,6 +33,7 @@ def index():
         report=queries.term_report(current_user, term) if term else None,
         today=local_today(),
         can_import=can_edit_workers(current_user),  # the education import is a workers' page
+        can_edit_terms=current_user.role in TERM_EDITORS,
     )
 
 
@@ -49,7 +52,7 @@ def term_export(term_id: int, fmt: str):
 
 
 @bp.route("/terms", methods=["GET", "POST"])
-@roles_required(Role.admin)
+@roles_required(*TERM_EDITORS)
 def term_list():
     form = TermForm()
     if form.validate_on_submit():
