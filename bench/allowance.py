@@ -26,6 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import allowance_month
 from bench.common import (
     bench_celery_config,
     ensure_demo_database,
@@ -100,10 +101,12 @@ def _run(opts: AllowanceOptions, workdir: Path) -> tuple[list[Result], Allowance
         db.session.remove()
         _vacuum(opts, facts)
 
-        results += compute_month(opts, env, month, facts)
+        results += compute_month(env, month, facts)
+        results += month_statement(opts, month, facts, "month")
         results += compute_with_celery(opts, env, workdir, month, users, facts)
         results += lock_and_export(opts, env, workdir, month, facts)
         results += arrears(opts, env, month, users, facts)
+        results += month_statement(opts, month.shift(1), facts, "arrears")
         results += explain_part(month.shift(1), facts)
         db.session.remove()
     return results, facts
@@ -213,7 +216,7 @@ def _cli(env: dict, *args: str, what: str | None = None):
 # ---- 1. a month for every worker ----
 
 
-def compute_month(opts: AllowanceOptions, env: dict, month, facts: AllowanceFacts) -> list[Result]:
+def compute_month(env: dict, month, facts: AllowanceFacts) -> list[Result]:
     from app.extensions import db
 
     done = _cli(env, "compute", str(month), "--as", PAYROLL[0])
@@ -298,6 +301,16 @@ def compute_with_celery(
             "as in one process; lines, paid lines and total equal the one-process result",
         ),
     ]
+
+
+def month_statement(opts: AllowanceOptions, month, facts: AllowanceFacts, label: str) -> list[Result]:
+    """The month's draft computed again in this process (the set-based statement, interpreter
+    start-up excluded), and its EXPLAIN (ANALYZE, BUFFERS); `label` "arrears": the 13th month,
+    after 12 locked months and a rate change."""
+    found = allowance_month.measure(opts.url if opts.vacuum else None, month, repeat=5)
+    facts.explain.setdefault("month_statement", {})[label] = dict(found)
+    what = f"{month}, 12 locked months and a rate change" if label == "arrears" else str(month)
+    return allowance_month.results(what, found, 4.0 if label == "arrears" else 1.0)
 
 
 # ---- 2. lock and export ----
@@ -508,7 +521,7 @@ def explain_part(month, facts: AllowanceFacts) -> list[Result]:
         raise BenchError(f"{month} is {state}: compute_part explains a draft")
     captured: list[tuple[str, str, object]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
         for label, marker in WATCHED.items():
             seen = any(c[0] == label for c in captured)
             if statement.lstrip().startswith("SELECT") and marker in statement and not seen:
@@ -556,7 +569,7 @@ def explain_part(month, facts: AllowanceFacts) -> list[Result]:
     missing = [label for label in WATCHED if label not in plans]
     if missing:
         facts.notes.append(f"EXPLAIN: not captured (not sent by compute_part): {', '.join(missing)}")
-    facts.explain = {
+    facts.explain |= {
         "month": str(month),
         "district": {"id": district.id, "code": district.code, "name": district.name, "workers": district.n},
         "statements": plans,

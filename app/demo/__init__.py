@@ -7,16 +7,23 @@ Deterministic (a fixed seed) and set-based, so 100,000 workers load in well unde
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.accounts import services as accounts
+from app.accounts.models import User
 from app.core.access import Role
 from app.core.bulk import insert_rows
 from app.core.identity import make_id_number
 from app.core.timeutil import utcnow
+from app.exams import services as exams
+from app.exams.models import CERecord, ExamResult, Qualification, Registration, SeniorReview
 from app.extensions import db
 from app.places.models import Community, District, Street
+from app.reports import services as reports
+from app.reports.models import Term
+from app.workers.education import Education, EducationLevel
 from app.workers.models import PostPeriod, PostType, Worker
 from app.workers.services import refresh_current_posts
 
@@ -225,8 +232,6 @@ def seed_accounts() -> list[tuple[str, str, str]]:
                 f"or mobile {first_worker.phone})",
             )
         )
-    from app.accounts.models import User
-
     listed = []
     for username, role, scope, label in specs:
         if db.session.scalar(sa.select(User.id).where(User.username == username)) is None:
@@ -247,11 +252,6 @@ EXAM_YEARS = {  # year: (exam date, results date)
 def seed_exams(rng: random.Random, progress=None) -> None:
     """Exam years, results for about half the workers, some senior reviews, registrations and CE,
     with qualifications computed by the real engine."""
-    from decimal import Decimal
-
-    from app.exams import services as exams
-    from app.exams.models import CERecord, ExamResult, Qualification, Registration, SeniorReview
-
     years = {}
     for year, (exam_date, results_date) in EXAM_YEARS.items():
         marks = {"A1": Decimal("55")} if year == 2022 else None  # one year with a lower local line
@@ -260,6 +260,31 @@ def seed_exams(rng: random.Random, progress=None) -> None:
         )
     worker_ids = list(db.session.scalars(sa.select(Worker.id).order_by(Worker.id)))
     now = utcnow()
+    results, reviews = _exam_results(rng, years, worker_ids, now)
+    for i in range(0, len(results), 5000):
+        insert_rows(ExamResult.__table__, results[i : i + 5000])
+        if progress:
+            progress(0)
+    if reviews:
+        insert_rows(SeniorReview.__table__, reviews)
+    exams.recompute_qualifications(worker_ids)
+    # certificates as the ministry numbers them, roughly: a prefix, the year, a serial
+    db.session.execute(
+        sa.update(Qualification)
+        .where(Qualification.certificate_no.is_(None))
+        .values(certificate_no=sa.literal("CQ") + sa.cast(Qualification.id + 100000, sa.String))
+    )
+    registrations, ce = _registrations_and_ce(rng, worker_ids[0], now)
+    for i in range(0, len(registrations), 5000):
+        insert_rows(Registration.__table__, registrations[i : i + 5000])
+    for i in range(0, len(ce), 5000):
+        insert_rows(CERecord.__table__, ce[i : i + 5000])
+    db.session.flush()
+
+
+def _exam_results(rng: random.Random, years: dict, worker_ids: list[int], now) -> tuple[list, list]:
+    """Results for about half the workers (two sittings of a track's subjects; the first worker
+    passes the assistant exam), and a senior review for some of the senior track."""
     results, reviews = [], []
     for wid in worker_ids:
         roll = rng.random()
@@ -296,22 +321,14 @@ def seed_exams(rng: random.Random, progress=None) -> None:
                     "updated_at": now,
                 }
             )
-    for i in range(0, len(results), 5000):
-        insert_rows(ExamResult.__table__, results[i : i + 5000])
-        if progress:
-            progress(0)
-    if reviews:
-        insert_rows(SeniorReview.__table__, reviews)
-    exams.recompute_qualifications(worker_ids)
-    # certificates as the ministry numbers them, roughly: a prefix, the year, a serial
-    db.session.execute(
-        sa.update(Qualification)
-        .where(Qualification.certificate_no.is_(None))
-        .values(certificate_no=sa.literal("CQ") + sa.cast(Qualification.id + 100000, sa.String))
-    )
+    return results, reviews
+
+
+def _registrations_and_ce(rng: random.Random, first_worker_id: int, now) -> tuple[list, list]:
+    """A registration for most qualifications (always the first worker's), with some CE records."""
     registrations, ce = [], []
     for q in db.session.execute(sa.select(Qualification.worker_id, Qualification.level, Qualification.obtained_on)):
-        if rng.random() < 0.85 or q.worker_id == worker_ids[0]:
+        if rng.random() < 0.85 or q.worker_id == first_worker_id:
             registered = q.obtained_on + timedelta(days=rng.randint(20, 200))
             registrations.append(
                 {
@@ -335,11 +352,7 @@ def seed_exams(rng: random.Random, progress=None) -> None:
                         "updated_at": now,
                     }
                 )
-    for i in range(0, len(registrations), 5000):
-        insert_rows(Registration.__table__, registrations[i : i + 5000])
-    for i in range(0, len(ce), 5000):
-        insert_rows(CERecord.__table__, ce[i : i + 5000])
-    db.session.flush()
+    return registrations, ce
 
 
 DEMO_TERMS = {"2016届": date(2016, 11, 20), "2021届": date(2021, 11, 20)}
@@ -349,11 +362,6 @@ def seed_reports(rng: random.Random) -> None:
     """Two terms of the 两委 and education for every worker, so the term report shows something:
     younger workers hold higher levels, and some earned 大专 or more later in life (adult
     education), which is what moves the share between the terms."""
-    # core sits below the domains; only the demo seeding reaches up to them
-    from app.reports import services as reports
-    from app.reports.models import Term
-    from app.workers.education import Education, EducationLevel
-
     for name, elected_on in DEMO_TERMS.items():
         if db.session.scalar(sa.select(Term.id).where(Term.name == name)) is None:
             reports.add_term(name, elected_on)

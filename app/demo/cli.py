@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from app import demo
 from app.extensions import db
+from app.workers.models import Worker
 
 
 @click.command("seed-demo")
@@ -14,8 +15,6 @@ from app.extensions import db
 @with_appcontext
 def seed_demo_command(count):
     """Load demo places, workers and one account per role into an empty registry."""
-    from app.workers.models import Worker
-
     if db.session.scalar(sa.select(sa.func.count(Worker.id))):
         click.echo("The registry already has workers; no demo workers added.")
     else:

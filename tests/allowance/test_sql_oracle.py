@@ -99,73 +99,24 @@ def test_sql_and_python_give_the_same_lines(db, places, h):
         savepoint.rollback()
 
 
+def _at(month, value):
+    if isinstance(value, int):
+        return month.first + timedelta(days=value)
+    return month.shift(value[0]).first + timedelta(days=value[1])
+
+
+def _span(month, start, end):  # two generated days, in order (an open end stays open)
+    if end is None:
+        return _at(month, start), None
+    return min(_at(month, start), _at(month, end)), max(_at(month, start), _at(month, end))
+
+
 def _compute_both(db, places, h):
     month = h["month"]
-
-    def at(value):
-        if isinstance(value, int):
-            return month.first + timedelta(days=value)
-        return month.shift(value[0]).first + timedelta(days=value[1])
-
-    def span(start, end):  # two generated days, in order (an open end stays open)
-        if end is None:
-            return at(start), None
-        return min(at(start), at(end)), max(at(start), at(end))
-
     districts = sorted({c.district_id for c in places})
-    late = []  # what arrives after the locked months were computed, stage by stage
-    if not h["keep_default_rates"]:
-        db.session.execute(sa.delete(AllowanceRate))
-    if h["policies"]:
-        db.session.execute(sa.delete(AllowancePolicy))
-    for start, required in h["policies"]:
-        db.session.add(AllowancePolicy(valid_from=at(start), registration_required=required))
-    for level, district, amount, start, end, is_late in h["rates"]:
-        valid_from, valid_to = span(start, end)
-        row = AllowanceRate(
-            level=level,
-            district_id=None if district is None else districts[district],
-            amount=Decimal(amount) / 100,
-            valid_from=valid_from,
-            valid_to=valid_to,
-        )
-        late.append(row) if is_late else db.session.add(row)
+    late = _add_rates_and_policies(db, h, districts)  # what arrives after the locked months were computed
     for spec in h["workers"]:
-        w = f.worker(places[0], start=date(2000, 1, 1), end=date(2000, 1, 31))
-        w.district_id = None if spec["part"] is None else districts[spec["part"]]
-        starts = {date(2000, 1, 1)}
-        for start, end, community, is_late in spec["posts"]:
-            start_date, end_date = span(start, end)
-            if start_date in starts:
-                continue
-            starts.add(start_date)
-            row = PostPeriod(
-                worker_id=w.id,
-                community_id=places[community].id,
-                post_type=PostType.staff,
-                start_date=start_date,
-                end_date=end_date,
-            )
-            late.append(row) if is_late else db.session.add(row)
-        for level, obtained, number, is_late in spec["quals"]:
-            row = Qualification(
-                worker_id=w.id,
-                level=level,
-                obtained_on=at(obtained),
-                certificate_no=number,
-                source=QualificationSource.imported,
-            )
-            late.append(row) if is_late else db.session.add(row)
-        seen = set()
-        for level, start, end, is_late in spec["regs"]:
-            registered_on, expires_on = span(start, end)
-            if (level, registered_on) in seen:
-                continue
-            seen.add((level, registered_on))
-            row = Registration(worker_id=w.id, level=level, registered_on=registered_on, expires_on=expires_on)
-            late.append(row) if is_late else db.session.add(row)
-        for back, reason in dict(spec["holds"]).items():
-            db.session.add(AllowanceHold(worker_id=w.id, month=month.shift(-back).first, reason=reason))
+        late += _add_worker(db, places, districts, month, spec)
     db.session.flush()
     parts = [None, *districts]
     # Locked months, oldest first, each computed (by rules.py) before the next batch of late changes.
@@ -188,6 +139,68 @@ def _compute_both(db, places, h):
     compute.compute_month(run.id)
     results.append(_lines(db, run.id))
     return results
+
+
+def _add_rates_and_policies(db, h, districts) -> list:
+    month, late = h["month"], []
+    if not h["keep_default_rates"]:
+        db.session.execute(sa.delete(AllowanceRate))
+    if h["policies"]:
+        db.session.execute(sa.delete(AllowancePolicy))
+    for start, required in h["policies"]:
+        db.session.add(AllowancePolicy(valid_from=_at(month, start), registration_required=required))
+    for level, district, amount, start, end, is_late in h["rates"]:
+        valid_from, valid_to = _span(month, start, end)
+        row = AllowanceRate(
+            level=level,
+            district_id=None if district is None else districts[district],
+            amount=Decimal(amount) / 100,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        late.append(row) if is_late else db.session.add(row)
+    return late
+
+
+def _add_worker(db, places, districts, month, spec) -> list:
+    """One generated worker: posts, qualifications, registrations and holds; returns the late rows."""
+    late = []
+    w = f.worker(places[0], start=date(2000, 1, 1), end=date(2000, 1, 31))
+    w.district_id = None if spec["part"] is None else districts[spec["part"]]
+    starts = {date(2000, 1, 1)}
+    for start, end, community, is_late in spec["posts"]:
+        start_date, end_date = _span(month, start, end)
+        if start_date in starts:
+            continue
+        starts.add(start_date)
+        row = PostPeriod(
+            worker_id=w.id,
+            community_id=places[community].id,
+            post_type=PostType.staff,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        late.append(row) if is_late else db.session.add(row)
+    for level, obtained, number, is_late in spec["quals"]:
+        row = Qualification(
+            worker_id=w.id,
+            level=level,
+            obtained_on=_at(month, obtained),
+            certificate_no=number,
+            source=QualificationSource.imported,
+        )
+        late.append(row) if is_late else db.session.add(row)
+    seen = set()
+    for level, start, end, is_late in spec["regs"]:
+        registered_on, expires_on = _span(month, start, end)
+        if (level, registered_on) in seen:
+            continue
+        seen.add((level, registered_on))
+        row = Registration(worker_id=w.id, level=level, registered_on=registered_on, expires_on=expires_on)
+        late.append(row) if is_late else db.session.add(row)
+    for back, reason in dict(spec["holds"]).items():
+        db.session.add(AllowanceHold(worker_id=w.id, month=month.shift(-back).first, reason=reason))
+    return late
 
 
 def _run(db, month, parts):
