@@ -15,13 +15,16 @@ and what it reads at each scrape: the length of each Celery queue when the broke
 import jobs by state, and the gauges the factory registers for the domains (register_gauge):
 core imports no domain.
 
-Several processes (gunicorn workers, Celery's prefork children): set PROMETHEUS_MULTIPROC_DIR
-to an empty directory, wiped when the service starts and shared by every process of the host
-(gunicorn and the Celery worker alike), before they start. prometheus-client then keeps each
-process's counts in a file there and /metrics adds them up. Without it each process counts
-alone, and a scrape sees one gunicorn worker's counts. A Celery worker on a host without the
-web (another machine) serves its own task counts when CELERY_METRICS_PORT is set (on
-CELERY_METRICS_ADDR, loopback by default: put it behind the same token or firewall).
+Several processes: set PROMETHEUS_MULTIPROC_DIR (an existing, empty directory; one per service,
+never shared between gunicorn and a Celery worker) in the service's environment. prometheus-client
+then keeps each process's counts in a file there and a scrape adds them up; without it each
+process counts alone and a scrape sees one gunicorn worker's counts. The service wipes it when it
+starts (clear_multiprocess_dir(): gunicorn's on_starting hook; a Celery worker in worker_init).
+- gunicorn: /metrics shows the requests of every worker process, and what is read at the scrape.
+- Celery worker: its task counts are in the worker's processes, not the web's. With
+  CELERY_METRICS_PORT set, the worker's main process serves them (every prefork child's, with
+  PROMETHEUS_MULTIPROC_DIR) on CELERY_METRICS_ADDR (loopback by default: open it to the
+  scraper only, by a firewall or a proxy). In tests tasks run eagerly and /metrics shows them.
 """
 
 import hmac
@@ -253,12 +256,25 @@ def _task_failure(sender=None, **_kwargs) -> None:
     TASK_FAILURES.labels(getattr(sender, "name", "unknown")).inc()
 
 
+def clear_multiprocess_dir() -> list[str]:
+    """Delete the count files of an earlier run from PROMETHEUS_MULTIPROC_DIR; call it in the
+    service's first process before any other starts counting. Returns the names deleted."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder or not os.path.isdir(folder):
+        return []
+    removed = sorted(name for name in os.listdir(folder) if name.endswith(".db"))
+    for name in removed:
+        os.remove(os.path.join(folder, name))
+    return removed
+
+
 def serve_worker_metrics(**_kwargs):
-    """A Celery worker's own metrics port, for a host without the web (CELERY_METRICS_PORT);
-    returns the server (None when no port is set)."""
+    """A Celery worker's own metrics port (CELERY_METRICS_PORT), started in the worker's main
+    process before its pool; returns the server (None when no port is set)."""
     port = os.environ.get("CELERY_METRICS_PORT")
     if not port:
         return None
+    clear_multiprocess_dir()
     address = os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1")
     server, _thread = start_http_server(int(port), addr=address, registry=process_registry())
     return server

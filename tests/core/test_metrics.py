@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from app.core.access import Role
+from app.core.metrics import clear_multiprocess_dir
 from tests import factories as f
 from tests import services
 from tests.allowance.test_runs import close, run_month
@@ -241,7 +242,7 @@ _READ = "from app.core import metrics; from prometheus_client import generate_la
 )
 
 
-def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path):
+def test_multiprocess_mode_adds_up_the_counts_of_every_process_and_a_start_wipes_them(tmp_path, monkeypatch):
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for n in (2, 3):
         subprocess.run([sys.executable, "-c", _COUNT.format(n=n)], cwd=ROOT, env=env, check=True)
@@ -253,6 +254,10 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path):
     }
     key = ("socialwork_http_requests_total", (("method", "GET"), ("route", "main.home"), ("status", "200")))
     assert samples[key] == 5
+
+    (tmp_path / "notes.txt").write_text("not a count file")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert clear_multiprocess_dir() and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_a_celery_worker_serves_its_own_counts_on_celery_metrics_port(monkeypatch, tasks):
