@@ -97,14 +97,19 @@ WORDS = {
 }
 
 
-def check_exportable(run: AllowanceRun, fmt: str) -> None:
+def why_not_exportable(run: AllowanceRun, fmt: str) -> str | None:
     """The bank CSV is made from a locked run only; the XLSX from any run that is fully computed."""
     if run.computed_at is None:
-        raise ServiceError(_("The run is still being computed; export it once it is done."))
+        return _("The run is still being computed; export it once it is done.")
     if fmt == "csv" and run.state != RunState.locked:
-        raise ServiceError(
-            _("The bank file is made from a locked run only; export the XLSX to check a run that is not locked.")
-        )
+        return _("The bank file is made from a locked run only; export the XLSX to check a run that is not locked.")
+    return None
+
+
+def check_exportable(run: AllowanceRun, fmt: str) -> None:
+    reason = why_not_exportable(run, fmt)
+    if reason is not None:
+        raise ServiceError(reason)
 
 
 def export_file_name(run: AllowanceRun, fmt: str, lang: str = "zh") -> str:

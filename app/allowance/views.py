@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.allowance import access, queries, services
 from app.allowance.blueprint import bp
-from app.allowance.exporter import MIMETYPES, export_file_name, export_run
+from app.allowance.exporter import MIMETYPES, export_file_name, export_run, why_not_exportable
 from app.allowance.forms import (
     ActionForm,
     ComputeForm,
@@ -172,6 +172,10 @@ def run_export(month: str, fmt: str):
     if fmt not in MIMETYPES:
         abort(404)
     run = queries.run_of(month)
+    refusal = why_not_exportable(run, fmt)
+    if refusal is not None:
+        flash(refusal, "warning")
+        return redirect(url_for("allowance.run_detail", month=month))
     lang = "en" if request.args.get("lang") == "en" else "zh"
     made_by = current_user.display_name or current_user.username
     lines = queries.scoped_lines(current_user, run)
