@@ -16,6 +16,7 @@ import app.places.models
 import app.reminders.models
 import app.reminders.tasks
 import app.reports.models
+import app.reports.pay_floor_models
 import app.training.models
 import app.workers.education
 import app.workers.models  # noqa: F401  (the lines above: imported for what they register)
@@ -59,6 +60,7 @@ from app.workers import education_views
 from app.workers import views as workers_views
 from app.workers.cli import workers_cli
 from app.workers.education_import import register_education_import
+from app.workers.education_records import education_section
 from app.workers.record import register_section
 from config import CONFIGS, INSTANCE_DIR
 
@@ -122,6 +124,7 @@ def wire_domains() -> None:
     exam_queries.completed_hours = training_queries.completed_hours
     exam_queries.completed_hours_by_registration = training_queries.completed_hours_by_registration
     texts.level_label = lambda value: Level(value).label
+    register_section(education_section)
     register_section(exam_section)
     register_education_import()
     register_account_import()

@@ -1,4 +1,7 @@
+import enum
+
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Audited, TimestampMixin
@@ -38,6 +41,27 @@ class Street(Audited, TimestampMixin, db.Model):
         return f"<Street {self.name}>"
 
 
+class CommunityType(str, enum.Enum):
+    """社区 (urban, with a residents' committee) or 村 (village)."""
+
+    urban = "urban"
+    village = "village"
+
+    @property
+    def label(self):
+        return COMMUNITY_TYPE_LABELS[self]
+
+
+COMMUNITY_TYPE_LABELS = {CommunityType.urban: _l("Urban community (社区)"), CommunityType.village: _l("Village (村)")}
+# What the places file may say in its community_type/类型 column (DOMAIN.md).
+COMMUNITY_TYPE_ALIASES = {
+    "urban": CommunityType.urban,
+    "社区": CommunityType.urban,
+    "village": CommunityType.village,
+    "村": CommunityType.village,
+}
+
+
 class Community(Audited, TimestampMixin, db.Model):
     """A community or village (社区/村) with a code of its own."""
 
@@ -49,6 +73,12 @@ class Community(Audited, TimestampMixin, db.Model):
     street_id: Mapped[int] = mapped_column(sa.ForeignKey("street.id"), nullable=False, index=True)
     # Copied from the street so that district filters need no join.
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"), nullable=False, index=True)
+    community_type: Mapped[CommunityType] = mapped_column(
+        sa.Enum(CommunityType, native_enum=False, length=8),
+        nullable=False,
+        default=CommunityType.urban,
+        server_default=CommunityType.urban.value,
+    )
 
     street = relationship("Street", back_populates="communities", lazy="joined")
     district = relationship("District", lazy="joined")
