@@ -4,6 +4,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import IdNumber, Mobile
+from app.workers.education import EDUCATION_LABELS
 from app.workers.models import POST_LABELS
 
 
@@ -34,3 +35,12 @@ class PeriodForm(PeriodFields, FlaskForm):
 
 class DeleteForm(FlaskForm):
     pass
+
+
+def education_choices():
+    return [(level.value, label) for level, label in EDUCATION_LABELS.items()]
+
+
+class EducationForm(FlaskForm):
+    level = SelectField(_l("Education level"), choices=education_choices)
+    obtained_on = DateField(_l("Obtained on (blank if unknown)"), validators=[Optional()])

@@ -10,6 +10,8 @@ from app.core.audit import AuditLog
 from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
 from app.core.services import RecordNotFound
 from app.extensions import db
+from app.workers.education import Education, EducationLevel
+from app.workers.education_records import at_least_on
 from app.workers.models import PostPeriod, PostType, Worker
 
 SORTS = {
@@ -56,13 +58,23 @@ def get_period(worker: Worker, period_id: int) -> PostPeriod:
 
 
 def record_history(worker: Worker, limit: int = 20) -> list[AuditLog]:
-    """The latest audit entries about the worker's record and its post periods, newest first."""
+    """The latest audit entries about the worker's record, post periods and education, newest first
+    (a deleted education record's entry leaves with it: its id is no longer the worker's)."""
     about_periods = sa.and_(
         AuditLog.entity_type == "post_period",
         AuditLog.entity_id.in_([p.id for p in worker.periods] or [0]),
     )
+    about_education = sa.and_(
+        AuditLog.entity_type == "education",
+        AuditLog.entity_id.in_(sa.select(Education.id).where(Education.worker_id == worker.id)),
+    )
     about_worker = sa.and_(AuditLog.entity_type == "worker", AuditLog.entity_id == worker.id)
-    query = sa.select(AuditLog).where(sa.or_(about_worker, about_periods)).order_by(AuditLog.at.desc()).limit(limit)
+    query = (
+        sa.select(AuditLog)
+        .where(sa.or_(about_worker, about_periods, about_education))
+        .order_by(AuditLog.at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 
@@ -74,6 +86,7 @@ class WorkerFilter:
     community_id: int | None = None
     post_type: PostType | None = None
     status: str = ""  # "in_post", "left" or ""
+    education: EducationLevel | None = None  # this level or higher, obtained by today
     sort: str = "name"
 
 
@@ -94,6 +107,8 @@ def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
         query = query.where(Worker.in_post_on(today))
     elif f.status == "left":
         query = query.where(Worker.post_end < today)
+    if f.education:
+        query = query.where(at_least_on(f.education, today))
     return query.order_by(*SORTS.get(f.sort, SORTS["name"]))
 
 

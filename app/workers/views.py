@@ -13,6 +13,7 @@ from app.places import queries as places
 from app.places.forms import ConfirmImportForm, UploadForm
 from app.workers import queries, services
 from app.workers.blueprint import bp
+from app.workers.education import EducationLevel
 from app.workers.exporter import MIMETYPES, export_filename, export_workers
 from app.workers.forms import DeleteForm, NewWorkerForm, PeriodForm, WorkerForm
 from app.workers.importer import POSTS_COLUMNS
@@ -26,6 +27,7 @@ EDITORS = (Role.coordinator, Role.admin)
 def _filter_from_args() -> queries.WorkerFilter:
     post = request.args.get("post")
     status = request.args.get("status", "")
+    education = request.args.get("education")
     return queries.WorkerFilter(
         q=(request.args.get("q") or "")[:64],
         district_id=int_arg("district"),
@@ -33,6 +35,7 @@ def _filter_from_args() -> queries.WorkerFilter:
         community_id=int_arg("community"),
         post_type=PostType(post) if post in PostType._value2member_map_ else None,
         status=status if status in ("in_post", "left") else "",
+        education=EducationLevel(education) if education in EducationLevel._value2member_map_ else None,
         sort=request.args.get("sort", "name"),
     )
 
@@ -54,6 +57,7 @@ def worker_list():
         streets=streets,
         communities=communities,
         post_types=PostType,
+        education_levels=EducationLevel,
         can_edit=current_user.role in EDITORS,
     )
 
