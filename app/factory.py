@@ -17,6 +17,7 @@ import app.reminders.models
 import app.reminders.tasks
 import app.reports.models
 import app.reports.pay_floor_models
+import app.reports.progress_models
 import app.training.models
 import app.workers.education
 import app.workers.models  # noqa: F401  (the lines above: imported for what they register)
