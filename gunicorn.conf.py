@@ -52,3 +52,19 @@ control_socket_disable = True
 # gunicorn drops the application's Server header (it counts it as its own) and writes
 # `Server: gunicorn`: have it write the site's name instead, as the app does under Werkzeug.
 gunicorn.http.wsgi.SERVER = getattr(Config, "SERVER_HEADER", "socialwork")
+
+
+def on_starting(_server) -> None:
+    """In the master, before any worker counts: wipe the metrics count files of the last run
+    (PROMETHEUS_MULTIPROC_DIR), or /metrics would add yesterday's requests to today's."""
+    from app.core.metrics import clear_multiprocess_dir  # the master loads the app's code only when it starts
+
+    clear_multiprocess_dir()
+
+
+def child_exit(_server, worker) -> None:
+    """A worker process that ends leaves its live gauges behind: mark them dead."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess  # only in multiprocess mode
+
+        multiprocess.mark_process_dead(worker.pid)
