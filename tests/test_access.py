@@ -48,6 +48,9 @@ ACCESS = {
     "workers.my_record": {"worker_user"},
     "workers.education_import": EDITORS,
     "workers.education_import_confirm": EDITORS,
+    "workers.education_create": EDITORS,
+    "workers.education_edit": EDITORS,
+    "workers.education_delete": EDITORS,
     "reports.index": STAFF,
     "reports.term_export": STAFF,
     "reports.term_list": ADMIN,
@@ -148,6 +151,7 @@ def _url_args(world):
         "token": "not-a-token",
         "notice_id": 1,
         "term_id": 1,
+        "education_id": 1,
     }
 
 
