@@ -6,13 +6,21 @@ enrolled in one meeting cannot share the guessing between them. With a 6-digit c
 defaults allow about 30 guesses per meeting per quarter hour: far from the million codes.
 """
 
+import logging
 import math
 import time
 
 from flask import current_app
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from app.extensions import limiter
+
+log = logging.getLogger(__name__)
+# When the shared storage (Redis) cannot be reached, count in this process's memory instead,
+# as the sign-in throttle does: check-in keeps working and guessing stays bounded.
+_fallback = FixedWindowRateLimiter(MemoryStorage())
 
 PER_WORKER = "5 per 15 minutes"
 PER_MEETING = "30 per 15 minutes"
@@ -32,8 +40,8 @@ def minutes_to_wait(worker_id: int, meeting_ids: list[int]) -> int:
         return 0
     wait = 0.0
     for item, keys in _buckets(worker_id, meeting_ids):
-        if not limiter.limiter.test(item, *keys):
-            reset_at, _remaining = limiter.limiter.get_window_stats(item, *keys)
+        if not _call("test", item, *keys):
+            reset_at, _remaining = _call("get_window_stats", item, *keys)
             wait = max(wait, reset_at - time.time())
     return max(1, math.ceil(wait / 60)) if wait > 0 else 0
 
@@ -41,4 +49,12 @@ def minutes_to_wait(worker_id: int, meeting_ids: list[int]) -> int:
 def count_wrong_code(worker_id: int, meeting_ids: list[int]) -> None:
     if limiter.enabled:
         for item, keys in _buckets(worker_id, meeting_ids):
-            limiter.limiter.hit(item, *keys)
+            _call("hit", item, *keys)
+
+
+def _call(method: str, *args):
+    try:
+        return getattr(limiter.limiter, method)(*args)
+    except Exception:  # the storage is unreachable (Redis down): count in memory meanwhile
+        log.warning("check-in throttle storage unreachable; counting in memory", exc_info=True)
+        return getattr(_fallback, method)(*args)

@@ -8,6 +8,7 @@ import pytest
 
 from app import create_app
 from app.extensions import limiter
+from app.training import throttle
 from tests.factories import csrf_token, login
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -43,3 +44,11 @@ def test_the_throttle_still_counts_failed_sign_ins_in_memory_while_redis_is_down
     ]
     assert [a.status_code for a in answers[:5]] == [200] * 5  # the form again, with the reason
     assert answers[5].status_code == 429  # LOGIN_ACCOUNT_LIMITS: 5 per minute, held in memory
+
+
+def test_check_in_codes_are_still_throttled_in_memory_while_redis_is_down(redis_down):
+    with redis_down.test_request_context():
+        assert throttle.minutes_to_wait(90001, [70001]) == 0  # answers, instead of a 500
+        for _ in range(5):
+            throttle.count_wrong_code(90001, [70001])
+        assert throttle.minutes_to_wait(90001, [70001]) >= 1
