@@ -10,6 +10,8 @@ from flask import Flask
 import app.accounts.models
 import app.allowance.models
 import app.allowance.tasks
+import app.api.document  # binds the API's OpenAPI document and adds its pages
+import app.api.models
 import app.exams.importers  # registers the exam file kinds
 import app.exams.models
 import app.places.models
@@ -28,6 +30,8 @@ from app.allowance import due_reminders as allowance_due
 from app.allowance import gauges as allowance_gauges
 from app.allowance import views as allowance_views
 from app.allowance.cli import allowance_cli
+from app.api import admin_views as api_admin_views
+from app.api import views as api_views
 from app.audit import views as audit_views
 from app.core import cli_helpers, health
 from app.core.backup_cli import backup_cli
@@ -53,7 +57,11 @@ from app.reminders import due, texts
 from app.reminders import gauges as reminders_gauges
 from app.reminders import views as reminders_views
 from app.reports import views as reports_views
+from app.reports import views_pay_floor as pay_floor_views
+from app.reports import views_progress
 from app.reports.cli import reports_cli
+from app.reports.director_pay_import import register_pay_import
+from app.reports.income_import import register_income_import
 from app.training import due_reminders as training_due
 from app.training import queries as training_queries
 from app.training import views as training_views
@@ -78,7 +86,11 @@ VIEW_MODULES = (
     reminders_views,
     audit_views,
     reports_views,
+    views_progress,
+    pay_floor_views,
     payments_views,
+    api_views,
+    api_admin_views,
 )
 CLI_GROUPS = (
     users_cli,
@@ -129,6 +141,8 @@ def wire_domains() -> None:
     register_section(exam_section)
     register_education_import()
     register_account_import()
+    register_income_import()
+    register_pay_import()
     register_gauge(
         "socialwork_deliveries",
         "Reminder deliveries by state and channel.",

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.core.audit_text import Subject
+from app.places.models import CommunityType
 
 
 def _district_page(v):
@@ -37,7 +38,9 @@ SUBJECTS = {
             "name": _l("Community name"),
             "street_id": _l("Street / township"),
             "district_id": _l("District"),
+            "community_type": _l("Community type"),
         },
+        words={"community_type": lambda v: CommunityType(v).label},
         refs={"street_id": "street", "district_id": "district"},
         link=_parent_district_page,
         search=("name", "code"),

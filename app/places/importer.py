@@ -1,5 +1,6 @@
-"""The places file (DOMAIN.md): district code, street, community code, community. Plan an import
-(check every row, write nothing), then apply it; all or nothing."""
+"""The places file (DOMAIN.md): district code, street, community code, community and, optionally,
+its type (社区 or 村; a new community without one is 社区, an existing one keeps its type). Plan an
+import (check every row, write nothing), then apply it; all or nothing."""
 
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from app.core.identity import is_ascii_digits
 from app.core.importing import ImportKind, register_import
 from app.core.tabular import Column, RowError
 from app.extensions import db
-from app.places.models import Community, District, Street
+from app.places.models import COMMUNITY_TYPE_ALIASES, Community, CommunityType, District, Street
 from app.places.services import refresh_worker_places
 
 PLACES_COLUMNS = [
@@ -20,6 +21,7 @@ PLACES_COLUMNS = [
     Column("street", "街道"),
     Column("community_code", "社区代码"),
     Column("community", "社区"),
+    Column("community_type", "类型", required=False),
 ]
 
 
@@ -82,6 +84,7 @@ def _read_row(
         "street": ("street", lambda: tabular.text(raw.get("street"), 64)),
         "community": ("community", lambda: tabular.text(raw.get("community"), 64)),
         "community_code": ("community_code", lambda: _community_code(raw.get("community_code"), seen_codes)),
+        "community_type": ("community_type", lambda: _community_type(raw.get("community_type"))),
     }
     values, failures = {}, []
     for name, (column, read) in readers.items():
@@ -111,13 +114,21 @@ def _community_code(value, seen_codes: dict[str, int]) -> str:
     return code
 
 
+def _community_type(value) -> CommunityType | None:
+    """The type the row names, or None when its cell is blank."""
+    if not tabular.text(value, required=False):
+        return None
+    return tabular.choice(value, COMMUNITY_TYPE_ALIASES, lambda: "社区 (urban), 村 (village)")
+
+
 def _count_change(plan: PlacesPlan, current: Community | None, values: dict) -> None:
     if current is None:
         plan.new_communities += 1
-    elif (current.name, current.district_id, current.street.name) != (
+    elif (current.name, current.district_id, current.street.name, current.community_type) != (
         values["community"],
         values["district_id"],
         values["street"],
+        values["community_type"] or current.community_type,
     ):
         plan.changed_communities += 1
     else:
@@ -144,6 +155,7 @@ def apply_places_import(plan: PlacesPlan, filename: str) -> dict:
                     name=values["community"],
                     street_id=street.id,
                     district_id=street.district_id,
+                    community_type=values["community_type"] or CommunityType.urban,
                 )
             )
         else:
@@ -152,6 +164,7 @@ def apply_places_import(plan: PlacesPlan, filename: str) -> dict:
                 street.id,
                 street.district_id,
             )
+            community.community_type = values["community_type"] or community.community_type
     db.session.flush()
     refresh_worker_places()
     counts = {

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.core.identity import is_ascii_digits, normalize_text
 from app.core.services import ServiceError
 from app.extensions import db
-from app.places.models import Community, District, Street
+from app.places.models import Community, CommunityType, District, Street
 
 SHIPPED_DISTRICTS = Path(__file__).parent / "data" / "cq_districts.csv"
 
@@ -55,7 +55,14 @@ def save_street(street: Street | None, district_id: int, name: str) -> Street:
     return street
 
 
-def save_community(community: Community | None, street: Street, code: str, name: str) -> Community:
+def save_community(
+    community: Community | None,
+    street: Street,
+    code: str,
+    name: str,
+    community_type: CommunityType | str | None = None,
+) -> Community:
+    """Add or change a community; without a type a new one is urban (社区) and an existing one keeps its own."""
     code, name = normalize_text(code), (name or "").strip()
     if not is_ascii_digits(code) or len(code) > 20:
         raise ServiceError(_("A community code is up to 20 digits."), "code")
@@ -67,12 +74,20 @@ def save_community(community: Community | None, street: Street, code: str, name:
     if clash:
         raise ServiceError(_("Another community already has this code."), "code")
     moved = community is not None and community.street_id != street.id
+    kind = CommunityType(community_type) if community_type else None
     if community is None:
-        community = Community(code=code, name=name, street_id=street.id, district_id=street.district_id)
+        community = Community(
+            code=code,
+            name=name,
+            street_id=street.id,
+            district_id=street.district_id,
+            community_type=kind or CommunityType.urban,
+        )
         db.session.add(community)
     else:
         community.code, community.name = code, name
         community.street_id, community.district_id = street.id, street.district_id
+        community.community_type = kind or community.community_type
     db.session.flush()
     if moved:
         refresh_worker_places()

@@ -89,6 +89,7 @@ def community_edit(district_id: int | None = None, community_id: int | None = No
             street,
             form.code.data,
             form.name.data,
+            form.community_type.data,
             form=form,
             success=_("The community has been saved."),
         ):

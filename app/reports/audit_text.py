@@ -12,4 +12,13 @@ SUBJECTS = {
         fields={"name": _l("Name of the term"), "elected_on": _l("Elected on")},
         search=("name",),
     ),
+    "district_income": Subject(
+        noun=_l("District income"),
+        name=lambda v: _(
+            "%(district)s, %(year)s", district=v.ref("district_id").get("name", ""), year=v.get("year", "")
+        ),
+        fields={"district_id": _l("District"), "year": _l("Year"), "income": _l("Urban per-capita disposable income")},
+        refs={"district_id": "district"},
+        link=lambda v: v.page("reports.income_list"),
+    ),
 }
