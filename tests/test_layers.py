@@ -15,7 +15,7 @@ APP = ROOT / "app"
 
 CORE = "core"
 LAYERS = ["places", "workers", "accounts", "reminders", "exams", "training", "allowance", "payments", "reports"]
-TOP = {"main", "audit", "demo"}  # pages and tools that combine domains; nothing below imports them
+TOP = {"main", "audit", "demo", "api"}  # pages and tools that combine domains; nothing below imports them
 SHARED = {"extensions"}  # the empty extension objects, below everything
 
 # (importer, imported): imports still going up a layer, each with why. None are left; a new

@@ -1,0 +1,70 @@
+"""Making and revoking API clients, and finding the client a request's token belongs to."""
+
+import hashlib
+import secrets
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.api.models import ApiClient, ApiScope
+from app.core.services import ServiceError
+from app.core.timeutil import local_today, utcnow
+from app.extensions import db
+from app.places.models import District
+
+TOKEN_PREFIX = "swapi_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe, with a prefix that tells what the secret is (for secret scanners)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_client(
+    name: str, scope: ApiScope, full_ids: bool, district_ids: list[int], expires_on: date, by: int | None
+) -> tuple[ApiClient, str]:
+    """A new client and its token (the only time the token exists outside the caller's hands)."""
+    name = name.strip()
+    if db.session.scalar(sa.select(ApiClient.id).where(ApiClient.name == name)) is not None:
+        raise ServiceError(_("A client with this name already exists."), "name")
+    if expires_on < local_today():
+        raise ServiceError(_("The expiry date has already passed."), "expires_on")
+    districts = list(db.session.scalars(sa.select(District).where(District.id.in_(district_ids or [0]))))
+    token = new_token()
+    client = ApiClient(
+        name=name,
+        token_hash=token_hash(token),
+        token_prefix=token[: len(TOKEN_PREFIX) + 4],
+        scope=scope,
+        full_ids=full_ids,
+        expires_on=expires_on,
+        created_by=by,
+        districts=districts,
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client, token
+
+
+def revoke_client(client: ApiClient, by: int | None) -> ApiClient:
+    if client.revoked_at is not None:
+        raise ServiceError(_("This client's token was already revoked."))
+    client.revoked_at = utcnow()
+    client.revoked_by = by
+    db.session.flush()
+    return client
+
+
+def client_for_token(token: str | None) -> ApiClient | None:
+    """The client whose token this is, if the token is still good today (not revoked, not expired)."""
+    if not token:
+        return None
+    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == token_hash(token)))
+    if client is None or not client.active_on(local_today()):
+        return None
+    return client
