@@ -29,8 +29,9 @@ class Rate:
         return round(self.passed * 100 / self.sat, 1) if self.sat else 0.0
 
 
-def pass_rates(worker_query: sa.Select, by: str) -> list[Rate]:
-    """Pass rates grouped by 'district', 'year' or 'subject' (one result = one sitting)."""
+def pass_rates(worker_query: sa.Select, by: str, results_by: date | None = None) -> list[Rate]:
+    """Pass rates grouped by 'district', 'year' or 'subject' (one result = one sitting); with
+    `results_by`, only the exam years whose results were out by that day (a report "as of")."""
     group = {"district": District.name, "year": ExamYear.year, "subject": ExamResult.subject}[by]
     stmt = (
         sa.select(group, sa.func.count(), sa.func.sum(sa.case((ExamResult.passed, 1), else_=0)))
@@ -39,6 +40,8 @@ def pass_rates(worker_query: sa.Select, by: str) -> list[Rate]:
         .join(Worker, Worker.id == ExamResult.worker_id)
         .where(ExamResult.worker_id.in_(_scoped_ids(worker_query)))
     )
+    if results_by is not None:
+        stmt = stmt.where(ExamYear.results_date <= results_by)
     if by == "district":
         stmt = stmt.join(District, District.id == Worker.district_id)
     rows = db.session.execute(stmt.group_by(group).order_by(group)).all()
