@@ -25,19 +25,69 @@ WITH months AS MATERIALIZED (
            (m.first + interval '1 month' - interval '1 day')::date AS last,
            extract(day FROM m.first + interval '1 month' - interval '1 day')::int AS d,
            daterange(m.first, (m.first + interval '1 month')::date) AS span,
+           datemultirange(daterange(m.first, (m.first + interval '1 month')::date)) AS mspan,
            COALESCE((SELECT p.registration_required FROM allowance_policy p
                      WHERE p.valid_from <= m.first ORDER BY p.valid_from DESC LIMIT 1), true) AS required
     FROM unnest(CAST(:firsts AS date[]), CAST(:kinds AS text[])) AS m(first, kind)
 ),
-wm AS (
+wm AS MATERIALIZED (
     -- Who gets a line: for the run's month, workers with a qualification obtained before it;
-    -- for a locked month, those workers and whoever was paid something for it.
+    -- for a locked month, those workers and whoever was paid something for it (hash joins: the
+    -- workers without a qualification are looked up among the lines, not line by line).
     SELECT w.id AS worker_id, w.district_id AS worker_district_id, m.*
     FROM worker w CROSS JOIN months m
     WHERE {part_filter}
-      AND (EXISTS (SELECT 1 FROM qualification q WHERE q.worker_id = w.id AND q.obtained_on < CAST(:month AS date))
-           OR (m.kind = 'arrears'
-               AND EXISTS (SELECT 1 FROM allowance_line l WHERE l.worker_id = w.id AND l.corrects_month = m.first)))
+      AND EXISTS (SELECT 1 FROM qualification q WHERE q.worker_id = w.id AND q.obtained_on < CAST(:month AS date))
+    UNION ALL
+    SELECT w.id, w.district_id, m.*
+    FROM months m
+    JOIN (SELECT DISTINCT l.worker_id, l.corrects_month FROM allowance_line l
+          WHERE l.corrects_month = ANY(CAST(:firsts AS date[]))
+            AND l.worker_id NOT IN (SELECT q.worker_id FROM qualification q
+                                    WHERE q.obtained_on < CAST(:month AS date))) paid ON paid.corrects_month = m.first
+    JOIN worker w ON w.id = paid.worker_id
+    WHERE m.kind = 'arrears' AND {part_filter}
+),
+posts AS MATERIALIZED (
+    -- Rule 2: each worker's days in post, once per worker (every month takes its share below).
+    SELECT p.worker_id, range_agg(daterange(p.start_date, p.end_date, '[]')) AS days
+    FROM post_period p
+    WHERE p.worker_id IN (SELECT worker_id FROM wm)
+    GROUP BY p.worker_id
+),
+regs AS MATERIALIZED (
+    -- Rules 1 and 2: the days each level's registrations cover, once per worker and level.
+    SELECT r.worker_id, r.level, range_agg(daterange(r.registered_on, r.expires_on, '[]')) AS days
+    FROM registration r
+    WHERE r.worker_id IN (SELECT worker_id FROM wm)
+    GROUP BY r.worker_id, r.level
+),
+lvl AS MATERIALIZED (
+    -- Rule 1: the highest level obtained before the first day (paid from the next month) which,
+    -- when registration is required, has a registration covering at least one day of the month.
+    SELECT DISTINCT ON (wm.worker_id, wm.first) wm.worker_id, wm.first, q.level, q.certificate_no,
+           rg.days AS reg_days
+    FROM wm
+    JOIN qualification q ON q.worker_id = wm.worker_id AND q.obtained_on < wm.first
+    LEFT JOIN regs rg ON rg.worker_id = q.worker_id AND rg.level = q.level
+    WHERE NOT wm.required OR rg.days && wm.span
+    ORDER BY wm.worker_id, wm.first,
+             CASE q.level WHEN 'senior' THEN 3 WHEN 'intermediate' THEN 2 WHEN 'assistant' THEN 1 ELSE 0 END DESC
+),
+rates_in AS MATERIALIZED (
+    -- Rule 3: the rate row for each level, district and month: the district row before the
+    -- city-wide one, the row in force on the first day, a newer start superseding an older row
+    -- (a few thousand combinations, joined by hash below rather than looked up per line).
+    SELECT lv.level, dt.id AS district_id, m.first, pick.id, pick.amount
+    FROM months m CROSS JOIN (SELECT DISTINCT level FROM allowance_rate) lv CROSS JOIN district dt
+    CROSS JOIN LATERAL (
+        SELECT a.id, a.amount
+        FROM allowance_rate a
+        WHERE a.level = lv.level AND (a.district_id = dt.id OR a.district_id IS NULL)
+          AND a.valid_from <= m.first AND (a.valid_to IS NULL OR a.valid_to >= m.first)
+        ORDER BY a.district_id IS NULL, a.valid_from DESC, a.id DESC
+        LIMIT 1
+    ) pick
 ),
 due AS MATERIALIZED (
     SELECT wm.worker_id, wm.worker_district_id, wm.kind, wm.first, wm.d,
@@ -57,35 +107,13 @@ due AS MATERIALIZED (
                WHEN rt.id IS NULL THEN 'no_rate'
            END AS ineligible
     FROM wm
-    -- Rule 1: the highest level obtained before the first day (paid from the next month) which,
-    -- when registration is required, has a registration covering at least one day of the month.
-    LEFT JOIN LATERAL (
-        SELECT q.level, q.certificate_no
-        FROM qualification q
-        WHERE q.worker_id = wm.worker_id AND q.obtained_on < wm.first
-          AND (NOT wm.required OR EXISTS (
-                SELECT 1 FROM registration r
-                WHERE r.worker_id = q.worker_id AND r.level = q.level
-                  AND r.registered_on <= wm.last AND r.expires_on >= wm.first))
-        ORDER BY CASE q.level WHEN 'senior' THEN 3 WHEN 'intermediate' THEN 2 WHEN 'assistant' THEN 1 ELSE 0 END DESC
-        LIMIT 1
-    ) t ON true
+    LEFT JOIN lvl t ON t.worker_id = wm.worker_id AND t.first = wm.first
+    LEFT JOIN posts ps ON ps.worker_id = wm.worker_id
     -- Rule 2: the days of the month in post ...
-    LEFT JOIN LATERAL (
-        SELECT range_agg(daterange(p.start_date, p.end_date, '[]') * wm.span) AS days
-        FROM post_period p
-        WHERE p.worker_id = wm.worker_id AND p.start_date <= wm.last
-          AND (p.end_date IS NULL OR p.end_date >= wm.first)
-    ) pd ON t.level IS NOT NULL
+    CROSS JOIN LATERAL (SELECT CASE WHEN t.level IS NOT NULL THEN ps.days * wm.mspan END AS days) pd
     -- ... intersected, when registration is required, with the days that level's registrations cover.
-    LEFT JOIN LATERAL (
-        SELECT range_agg(daterange(r.registered_on, r.expires_on, '[]') * wm.span) AS days
-        FROM registration r
-        WHERE r.worker_id = wm.worker_id AND r.level = t.level
-          AND r.registered_on <= wm.last AND r.expires_on >= wm.first
-    ) rd ON wm.required AND pd.days IS NOT NULL
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN wm.required THEN pd.days * rd.days ELSE pd.days END AS days
+        SELECT CASE WHEN wm.required THEN pd.days * (t.reg_days * wm.mspan) ELSE pd.days END AS days
     ) e
     CROSS JOIN LATERAL (
         SELECT COALESCE((SELECT sum(upper(x) - lower(x)) FROM unnest(e.days) x), 0)::int AS days
@@ -102,16 +130,8 @@ due AS MATERIALIZED (
         ORDER BY p.start_date DESC
         LIMIT 1
     ) lp ON NOT isempty(e.days)
-    -- ... and the rate row for the level there: the district row before the city-wide one, the
-    -- row in force on the first day, a newer start superseding an older row.
-    LEFT JOIN LATERAL (
-        SELECT a.id, a.amount
-        FROM allowance_rate a
-        WHERE a.level = t.level AND (a.district_id = lp.district_id OR a.district_id IS NULL)
-          AND a.valid_from <= wm.first AND (a.valid_to IS NULL OR a.valid_to >= wm.first)
-        ORDER BY a.district_id IS NULL, a.valid_from DESC, a.id DESC
-        LIMIT 1
-    ) rt ON lp.district_id IS NOT NULL
+    -- ... and the rate row for the level there (rates_in, below).
+    LEFT JOIN rates_in rt ON rt.level = t.level AND rt.district_id = lp.district_id AND rt.first = wm.first
     -- Rule 5: a hold for the month.
     LEFT JOIN allowance_hold h ON h.worker_id = wm.worker_id AND h.month = wm.first
 ),
@@ -145,6 +165,16 @@ evidence AS (
                 ELSE '' END AS formula
     FROM lines
 ),
+paid AS MATERIALIZED (
+    -- What was paid for a locked month: its own line plus arrears posted for it by any other run,
+    -- summed once per worker and month for the part's workers (joined by hash, not per line).
+    SELECT l.worker_id, l.corrects_month, sum(l.amount) AS before
+    FROM allowance_line l JOIN allowance_run r ON r.id = l.run_id JOIN worker w ON w.id = l.worker_id
+    WHERE l.corrects_month = ANY(CAST(:firsts AS date[])) AND l.corrects_month <> CAST(:month AS date)
+      AND {part_filter}
+      AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
+    GROUP BY l.worker_id, l.corrects_month
+),
 out AS (
     SELECT e.*, e.amount AS line_amount, e.formula AS line_formula
     FROM evidence e WHERE e.kind = 'allowance'
@@ -156,14 +186,8 @@ out AS (
            || CASE WHEN x.diff > 0 THEN '+' ELSE '' END || x.diff::text
            || CASE WHEN e.formula <> '' THEN ' (' || e.formula || ')' ELSE '' END
     FROM evidence e
-    -- What was paid for the month: its own line plus arrears posted for it by any other run
-    -- (an index lookup per line, whatever the table's statistics say).
-    CROSS JOIN LATERAL (
-        SELECT COALESCE(sum(l.amount), CAST(0 AS numeric(12, 2))) AS before
-        FROM allowance_line l JOIN allowance_run r ON r.id = l.run_id
-        WHERE l.worker_id = e.worker_id AND l.corrects_month = e.first
-          AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
-    ) paid
+    LEFT JOIN paid p ON p.worker_id = e.worker_id AND p.corrects_month = e.first
+    CROSS JOIN LATERAL (SELECT COALESCE(p.before, CAST(0 AS numeric(12, 2))) AS before) paid
     CROSS JOIN LATERAL (SELECT e.amount - paid.before AS diff) x
     WHERE e.kind = 'arrears' AND x.diff <> 0
 )
