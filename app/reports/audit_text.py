@@ -21,4 +21,10 @@ SUBJECTS = {
         refs={"district_id": "district"},
         link=lambda v: v.page("reports.income_list"),
     ),
+    "talent_plan": Subject(
+        noun=_l("Talent plan"),
+        name=lambda v: v.get("name", ""),
+        fields={"name": _l("Plan name"), "target": _l("Target (workers)")},
+        link=lambda v: v.page("reports.progress"),
+    ),
 }
