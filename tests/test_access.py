@@ -54,6 +54,13 @@ ACCESS = {
     "reports.index": STAFF,
     "reports.term_export": STAFF,
     "reports.term_list": ADMIN,
+    "reports.pay_floor": STAFF,  # the director pay floor: each within their districts
+    "reports.pay_floor_export": STAFF,
+    "reports.income_list": STAFF,
+    "reports.income_import": STAFF,
+    "reports.income_import_confirm": STAFF,
+    "reports.director_pay_import": STAFF,
+    "reports.director_pay_import_confirm": STAFF,
     "payments.batch_list": {"admin", "payroll_a", "payroll_city"},
     "payments.make_batch": {"payroll_city"},
     "payments.batch_detail": {"admin", "payroll_a", "payroll_city"},
@@ -152,6 +159,7 @@ def _url_args(world):
         "notice_id": 1,
         "term_id": 1,
         "education_id": 1,
+        "table": "directors",
     }
 
 
