@@ -24,6 +24,7 @@ from app.exams.audit_text import SUBJECTS as EXAMS
 from app.extensions import db
 from app.payments.audit_text import SUBJECTS as PAYMENTS
 from app.places.audit_text import SUBJECTS as PLACES
+from app.reminders.audit_text import SUBJECTS as REMINDERS
 from app.reports.audit_text import SUBJECTS as REPORTS
 from app.training.audit_text import SUBJECTS as TRAINING
 from app.workers.audit_text import SUBJECTS as WORKERS
@@ -33,6 +34,7 @@ SUBJECTS: dict[str, Subject] = {
     **PLACES,
     **WORKERS,
     **ACCOUNTS,
+    **REMINDERS,
     **TRAINING,
     **EXAMS,
     **ALLOWANCE,

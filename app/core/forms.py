@@ -4,7 +4,7 @@ and reading whole numbers from query parameters."""
 from datetime import date
 from decimal import Decimal
 
-from flask import flash, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import StopValidation, ValidationError
 
@@ -22,15 +22,6 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER column
 # Dates anyone types here fall in this span; past it, date arithmetic (a day later, three years
 # later) overflows Python's date.
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
-
-
-def show_service_error(form, error) -> None:
-    """Put a service's refusal next to the field it is about, or on top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def page_number(raw) -> int:
