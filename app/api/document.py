@@ -66,6 +66,32 @@ def _name(ref: str | None) -> str | None:
     return ref.rsplit("/", 1)[-1] if ref else None
 
 
+def _resolved(spec: dict, node: dict) -> dict:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    kind, name = ref.split("/")[-2:]
+    return spec.get("components", {}).get(kind, {}).get(name, node)
+
+
+def _responses(spec: dict, op: dict) -> list[dict]:
+    found = []
+    for code, answer in sorted(op.get("responses", {}).items(), key=lambda pair: (pair[0] == "default", pair[0])):
+        answer = _resolved(spec, answer)
+        schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        found.append({"code": code, "text": answer.get("description", ""), "schema": _name(schema.get("$ref"))})
+    return found
+
+
+def _body(spec: dict, op: dict) -> list[dict]:
+    """The request body's kinds and fields (the upload's file)."""
+    found = []
+    for kind, content in op.get("requestBody", {}).get("content", {}).items():
+        schema = _resolved(spec, content.get("schema", {}))
+        found.append({"kind": kind, "fields": list(schema.get("properties", {}))})
+    return found
+
+
 def operations(spec: dict) -> list[dict]:
     """The document's operations, flattened for the docs page."""
     found = []
@@ -73,11 +99,6 @@ def operations(spec: dict) -> list[dict]:
         for method, op in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            responses = []
-            for code, answer in op.get("responses", {}).items():
-                schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
-                text = answer.get("description") or _name(answer.get("$ref"))
-                responses.append({"code": code, "text": text, "schema": _name(schema.get("$ref"))})
             parameters = [{**p, "where": p.get("in")} for p in [*item.get("parameters", []), *op.get("parameters", [])]]
             found.append(
                 {
@@ -87,7 +108,8 @@ def operations(spec: dict) -> list[dict]:
                     "summary": op.get("summary", ""),
                     "description": op.get("description", ""),
                     "parameters": parameters,
-                    "responses": responses,
+                    "body": _body(spec, op),
+                    "responses": _responses(spec, op),
                 }
             )
     return found

@@ -28,6 +28,12 @@ from app.core.services import NotPermitted, RecordNotFound
 from app.payments.queries import totals
 
 ERRORS = (401, 403, 404, 429)
+LINK = {
+    "Link": {
+        "description": 'The next and previous pages: <URL>; rel="next", <URL>; rel="prev" (absent on a single page).',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _errors(*codes):
@@ -85,7 +91,7 @@ def _link_header(meta: dict) -> dict:
 
 @bp.route("/runs")
 @bp.arguments(MonthPageArgs, location="query", as_kwargs=True)
-@bp.response(200, RunList)
+@bp.response(200, RunList, headers=LINK)
 @_errors(*ERRORS)
 def runs(page: int, per_page: int, month: str | None = None):
     """Locked allowance runs, newest month first."""
@@ -105,7 +111,7 @@ def runs(page: int, per_page: int, month: str | None = None):
 
 @bp.route("/runs/<month>/lines")
 @bp.arguments(DistrictPageArgs, location="query", as_kwargs=True)
-@bp.response(200, LineList)
+@bp.response(200, LineList, headers=LINK)
 @_errors(*ERRORS)
 def run_lines(month: str, page: int, per_page: int, district: str | None = None):
     """A locked run's lines (allowance and arrears), by district, street and worker."""
@@ -118,7 +124,7 @@ def run_lines(month: str, page: int, per_page: int, district: str | None = None)
 
 @bp.route("/batches")
 @bp.arguments(BatchPageArgs, location="query", as_kwargs=True)
-@bp.response(200, BatchList)
+@bp.response(200, BatchList, headers=LINK)
 @_errors(*ERRORS)
 def batches(page: int, per_page: int, month: str | None = None, district: str | None = None):
     """Payment batches, newest month first, with their totals within the client's districts."""
@@ -150,7 +156,7 @@ def batches(page: int, per_page: int, month: str | None = None, district: str | 
 
 @bp.route("/batches/<month>/payments")
 @bp.arguments(DistrictPageArgs, location="query", as_kwargs=True)
-@bp.response(200, PaymentList)
+@bp.response(200, PaymentList, headers=LINK)
 @_errors(*ERRORS)
 def batch_payments(month: str, page: int, per_page: int, district: str | None = None):
     """A batch's settlement per worker: paid, or carried forward (a deduction, or no valid account)."""
