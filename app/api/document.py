@@ -2,6 +2,8 @@
 hand), and the docs page that shows it. The document is made on first use, once the app has
 every route; the Api object is bound when the API blueprint is registered."""
 
+import threading
+
 from flask import Flask, current_app, render_template
 from flask_smorest import Api
 
@@ -11,6 +13,7 @@ from app.api.schemas import Money
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0"
 _SPEC_KEY = "finance_api_document"
+_making = threading.Lock()
 
 
 class FinanceApi(Api):
@@ -50,10 +53,13 @@ def _bind(state) -> None:
 def document(app: Flask) -> dict:
     spec = app.extensions.get(_SPEC_KEY)
     if spec is None:
-        api = app.extensions["flask-smorest"]["blp_name_to_api"][bp.name]
-        bp.register_views_in_doc(api, app, api.spec, name=bp.name, parameters=None)
-        api.spec.tag({"name": bp.name, "description": bp.description})
-        spec = app.extensions[_SPEC_KEY] = api.spec.to_dict()
+        with _making:  # two first requests at once must not add the routes to the document twice
+            spec = app.extensions.get(_SPEC_KEY)
+            if spec is None:
+                api = app.extensions["flask-smorest"]["blp_name_to_api"][bp.name]
+                bp.register_views_in_doc(api, app, api.spec, name=bp.name, parameters=None)
+                api.spec.tag({"name": bp.name, "description": bp.description})
+                spec = app.extensions[_SPEC_KEY] = api.spec.to_dict()
     return spec
 
 
