@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core import import_views
-from app.core.access import STAFF_ROLES, Role, roles_required
+from app.core.access import COORDINATION_ROLES, STAFF_ROLES, Role, roles_required
 from app.core.actions import perform
 from app.core.timeutil import local_today
 from app.exams import importers, queries, queue, reports, services
@@ -29,7 +29,6 @@ from app.places.forms import ConfirmImportForm, UploadForm
 from app.workers.models import Worker
 from app.workers.queries import get_worker, scoped_workers
 
-EDITORS = (Role.coordinator, Role.admin)
 IMPORT_TITLES = {
     "results": lambda: _("Import exam results"),
     "reviews": lambda: _("Import senior reviews"),
@@ -54,7 +53,7 @@ def overview():
         queue_count=queue.pending_count(current_user),
         subjects=SUBJECTS,
         today=today,
-        can_edit=current_user.role in EDITORS,
+        can_edit=current_user.role in COORDINATION_ROLES,
     )
 
 
@@ -104,7 +103,7 @@ def _back(worker: Worker):
 
 
 @bp.route("/workers/<int:worker_id>/results/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def result_create(worker_id: int):
     worker = _worker(worker_id)
     form = ResultForm()
@@ -126,7 +125,7 @@ def result_create(worker_id: int):
 
 
 @bp.route("/results/<int:result_id>/delete", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def result_delete(result_id: int):
     result = db.get_or_404(ExamResult, result_id)
     worker = _worker(result.worker_id)
@@ -137,7 +136,7 @@ def result_delete(result_id: int):
 
 
 @bp.route("/workers/<int:worker_id>/reviews/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def review_create(worker_id: int):
     worker = _worker(worker_id)
     form = ReviewForm()
@@ -154,7 +153,7 @@ def review_create(worker_id: int):
 
 
 @bp.route("/qualifications/<int:qualification_id>", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def certificate_edit(qualification_id: int):
     qualification = db.get_or_404(Qualification, qualification_id)
     worker = _worker(qualification.worker_id)
@@ -176,7 +175,7 @@ def certificate_edit(qualification_id: int):
 
 
 @bp.route("/workers/<int:worker_id>/registrations/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def registration_create(worker_id: int):
     worker = _worker(worker_id)
     form = RegistrationForm()
@@ -194,7 +193,7 @@ def registration_create(worker_id: int):
 
 
 @bp.route("/workers/<int:worker_id>/ce/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def ce_create(worker_id: int):
     worker = _worker(worker_id)
     form = CEForm()
@@ -222,7 +221,7 @@ def _kind(kind: str) -> str:
 
 
 @bp.route("/import/<kind>", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def exam_import(kind: str):
     name = _kind(kind)
     return import_views.upload_and_preview(
@@ -236,7 +235,7 @@ def exam_import(kind: str):
 
 
 @bp.route("/import/<kind>/confirm", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def exam_import_confirm(kind: str):
     return import_views.confirm_import(_kind(kind), ConfirmImportForm)
 
@@ -245,7 +244,7 @@ def exam_import_confirm(kind: str):
 
 
 @bp.route("/queue")
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def review_queue():
     kind_labels = {
         "results": _("Exam result"),
@@ -265,7 +264,7 @@ def review_queue():
 
 
 @bp.route("/queue/<int:item_id>/match", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def queue_match(item_id: int):
     item = queue.get_item(current_user, item_id)
     form = MatchForm()
@@ -282,7 +281,7 @@ def queue_match(item_id: int):
 
 
 @bp.route("/queue/<int:item_id>/discard", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*COORDINATION_ROLES)
 def queue_discard(item_id: int):
     item = queue.get_item(current_user, item_id)
     if not ActionForm().validate_on_submit():

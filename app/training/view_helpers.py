@@ -3,15 +3,13 @@ and turning the session form and the bulk filter into what the services and quer
 
 from flask_babel import gettext as _
 
-from app.core.access import Role, district_scope
+from app.core.access import district_scope
 from app.core.timeutil import LOCAL_TZ
 from app.places.queries import communities_in, districts_for, streets_in
 from app.training.enrolment_queries import BulkFilter
 from app.training.forms import BulkEnrolForm, SessionForm
 from app.training.schedule import SessionData
 from app.workers.models import POST_LABELS, PostType
-
-STAFF = (Role.coordinator, Role.admin)
 
 
 def session_data(form: SessionForm) -> SessionData:

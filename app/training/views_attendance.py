@@ -4,7 +4,7 @@ and the session's sign-in sheet and roster spreadsheet."""
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.core.access import roles_required
+from app.core.access import COORDINATION_ROLES, roles_required
 from app.core.actions import perform
 from app.core.identity import is_ascii_digits
 from app.core.timeutil import utcnow
@@ -12,11 +12,10 @@ from app.training import queries, roster_export, rules, services
 from app.training.blueprint import bp
 from app.training.forms import ActionForm
 from app.training.models import Mark
-from app.training.view_helpers import STAFF
 
 
 @bp.route("/sessions/<int:session_id>/meetings/<int:meeting_id>")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def roster(session_id: int, meeting_id: int):
     meeting = queries.get_meeting(current_user, meeting_id, session_id)
     return render_template(
@@ -42,7 +41,7 @@ def _posted_mark() -> tuple[Mark, int]:
 
 
 @bp.route("/sessions/<int:session_id>/meetings/<int:meeting_id>/mark", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def roster_mark(session_id: int, meeting_id: int):
     meeting = queries.get_meeting(current_user, meeting_id, session_id)
     action = ActionForm()
@@ -60,7 +59,7 @@ def roster_mark(session_id: int, meeting_id: int):
 
 
 @bp.route("/meetings/<int:meeting_id>/qr.svg")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def meeting_qr(meeting_id: int):
     meeting = queries.get_meeting(current_user, meeting_id)
     url = url_for("training.checkin", code=meeting.checkin_code, _external=True)
@@ -68,7 +67,7 @@ def meeting_qr(meeting_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/sign-in-sheet")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def signin_sheet(session_id: int):
     session = queries.get_session(current_user, session_id)
     return render_template(
@@ -80,7 +79,7 @@ def signin_sheet(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/roster.xlsx")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def roster_xlsx(session_id: int):
     session = queries.get_session(current_user, session_id)
     return Response(

@@ -4,18 +4,17 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from app.accounts.services import calendar_user
-from app.core.access import roles_required
+from app.core.access import COORDINATION_ROLES, roles_required
 from app.core.forms import date_arg
 from app.core.services import RecordNotFound
 from app.core.timeutil import local_today, utcnow
 from app.training import calendar as calendar_maths
 from app.training import enrolment_queries, ics_feed
 from app.training.blueprint import bp
-from app.training.view_helpers import STAFF
 
 
 @bp.route("/calendar")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def calendar():
     view = calendar_maths.WEEK if request.args.get("view") == "week" else calendar_maths.MONTH
     page = calendar_maths.calendar_view(current_user, view, date_arg("date") or local_today())

@@ -4,14 +4,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.access import roles_required
+from app.core.access import COORDINATION_ROLES, roles_required
 from app.core.actions import perform
 from app.exams.levels import Level
 from app.training import queries, services
 from app.training.blueprint import bp
 from app.training.forms import CourseForm
 from app.training.models import Course, Track
-from app.training.view_helpers import STAFF
 
 
 def _save_course(form: CourseForm, course: Course | None) -> Course:
@@ -28,7 +27,7 @@ def _save_course(form: CourseForm, course: Course | None) -> Course:
 
 
 @bp.route("/courses", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def course_new():
     form = CourseForm()
     if form.validate_on_submit():
@@ -54,7 +53,7 @@ def _course_form(course: Course) -> CourseForm:
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def course_detail(course_id: int):
     course = queries.get_course(course_id)
     can_edit = queries.course_editable(current_user, course)

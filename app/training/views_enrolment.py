@@ -5,14 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.access import Role, roles_required
+from app.core.access import COORDINATION_ROLES, Role, roles_required
 from app.core.actions import perform
 from app.core.identity import InvalidIdentity, parse_id_number
 from app.training import enrolment_queries, queries, services
 from app.training.blueprint import bp
 from app.training.forms import ActionForm, EnrolForm
 from app.training.models import EnrolmentState
-from app.training.view_helpers import STAFF, bulk_filter, bulk_form
+from app.training.view_helpers import bulk_filter, bulk_form
 
 
 def _back(session_id: int):
@@ -36,7 +36,7 @@ def _worker_to_enrol(form: EnrolForm):
 
 
 @bp.route("/sessions/<int:session_id>/enrol", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_enrol(session_id: int):
     session = queries.get_editable_session(current_user, session_id)
     worker = _worker_to_enrol(EnrolForm(prefix="one"))
@@ -51,7 +51,7 @@ def session_enrol(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/enrol-bulk", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_enrol_bulk(session_id: int):
     """First the count of workers who match (a preview), then, confirmed, their enrolment."""
     session = queries.get_editable_session(current_user, session_id)
@@ -84,7 +84,7 @@ def session_enrol_bulk(session_id: int):
 
 
 @bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
-@roles_required(Role.worker, *STAFF)
+@roles_required(Role.worker, *COORDINATION_ROLES)
 def enrolment_cancel(enrolment_id: int):
     """GET asks first (a page with a confirm button); POST removes."""
     enrolment = queries.get_enrolment(current_user, enrolment_id)

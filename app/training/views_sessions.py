@@ -5,14 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.access import district_scope, roles_required
+from app.core.access import COORDINATION_ROLES, district_scope, roles_required
 from app.core.actions import perform
 from app.core.timeutil import to_local, utcnow
 from app.training import clashes, queries, rules, services
 from app.training.blueprint import bp
 from app.training.forms import ActionForm, EnrolForm, SessionForm
 from app.training.models import EnrolmentState, SessionStatus, TrainingSession
-from app.training.view_helpers import STAFF, bulk_form, district_choices, session_data
+from app.training.view_helpers import bulk_form, district_choices, session_data
 
 SETTABLE = ("planned", "open", "closed", "cancelled")
 
@@ -22,7 +22,7 @@ def _back(session_id: int):
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_list():
     show = request.args.get("show", "current")
     sessions = queries.session_list(current_user, current_only=show == "current")
@@ -50,7 +50,7 @@ def _warn_started(session: TrainingSession) -> None:
 
 
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_create(course_id: int):
     course = queries.get_course(course_id)
     form = SessionForm()
@@ -84,7 +84,7 @@ def _session_form(session: TrainingSession) -> SessionForm:
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_edit(session_id: int):
     session = queries.get_editable_session(current_user, session_id)
     form = _session_form(session)
@@ -101,7 +101,7 @@ def session_edit(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>")
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_detail(session_id: int):
     session = queries.get_session(current_user, session_id)
     now = utcnow()
@@ -136,7 +136,7 @@ def _action_on(session_id: int) -> TrainingSession:
 
 
 @bp.route("/sessions/<int:session_id>/status/<status>", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_status(session_id: int, status: str):
     session = _action_on(session_id)
     if status not in SETTABLE:
@@ -151,7 +151,7 @@ def session_status(session_id: int, status: str):
 
 
 @bp.route("/sessions/<int:session_id>/complete", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_complete(session_id: int):
     session = _action_on(session_id)
     perform(
@@ -167,7 +167,7 @@ def session_complete(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/reopen", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*COORDINATION_ROLES)
 def session_reopen(session_id: int):
     outcome = perform(services.reopen_session, _action_on(session_id))
     if outcome:
