@@ -9,6 +9,7 @@ from flask_smorest import abort
 from app.api.blueprint import bp
 from app.api.models import ApiCall, ApiClient
 from app.api.services import client_for_token
+from app.core.guard import has_control_character
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 
@@ -61,6 +62,11 @@ def require_returns_scope(client: ApiClient) -> None:
         abort(403, message=_("This client's token may read only; uploading bank returns needs the read+returns scope."))
 
 
+def _printable(text: str, limit: int) -> str:
+    """Text as the record keeps it: control characters (a NUL cannot be stored) shown as �."""
+    return "".join("\ufffd" if has_control_character(c) else c for c in text)[:limit]
+
+
 @bp.after_request
 def record_call(response):
     """Every call leaves a row. It commits with what a successful read wrote (the audit entry of
@@ -74,8 +80,8 @@ def record_call(response):
         ApiCall(
             client_id=client.id if client else None,
             method=request.method[:8],
-            route=rule[:120],
-            path=request.full_path.rstrip("?")[:500],
+            route=_printable(rule, 120),
+            path=_printable(request.full_path.rstrip("?"), 500),
             status=response.status_code,
             ip=request.remote_addr,
         )

@@ -191,3 +191,10 @@ def test_the_docs_page_lists_each_operation_and_the_api_needs_no_csrf_but_the_ad
     login(client, world.admin.username)
     no_token = client.post("/api-clients/new", data={"name": "x", "scope": "read", "expires_on": "2031-01-01"})
     assert no_token.status_code == 400
+
+
+def test_a_path_with_a_control_character_is_refused_and_still_recorded(client, db, world):
+    _c, token = client_token()
+    assert client.get("/api/runs/a%00b/lines", headers=bearer(token)).status_code == 400
+    call = db.session.scalar(sa.select(ApiCall).order_by(ApiCall.id.desc()).limit(1))
+    assert (call.status, call.path) == (400, "/api/runs/a\ufffdb/lines")
