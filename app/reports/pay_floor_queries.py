@@ -37,12 +37,21 @@ def _head_of_urban_community():
     return sa.and_(PostPeriod.post_type == PostType.head, Community.community_type == CommunityType.urban)
 
 
-def directors_in_month(scope: set[int] | None, first: date) -> list[Director]:
+def directors_in_month(scope: set[int] | None, first: date) -> tuple[list[Director], dict[int, Decimal]]:
+    """The month's directors and their pay records of the month (worker id → pay), in one query."""
     last = add_months(first, 1) - timedelta(days=1)
     query = (
-        sa.select(PostPeriod.worker_id, Worker.id_number, Worker.name, Community.district_id, Community.name)
+        sa.select(
+            PostPeriod.worker_id,
+            Worker.id_number,
+            Worker.name,
+            Community.district_id,
+            Community.name,
+            DirectorPay.pay,
+        )
         .join(Community, Community.id == PostPeriod.community_id)
         .join(Worker, Worker.id == PostPeriod.worker_id)
+        .outerjoin(DirectorPay, sa.and_(DirectorPay.worker_id == PostPeriod.worker_id, DirectorPay.month == first))
         .where(
             _head_of_urban_community(),
             PostPeriod.start_date <= last,
@@ -50,20 +59,12 @@ def directors_in_month(scope: set[int] | None, first: date) -> list[Director]:
         )
         .order_by(PostPeriod.worker_id, PostPeriod.start_date)
     )
-    found = {}
-    for row in db.session.execute(_in_scope(query, Community.district_id, scope)):
+    found, pays = {}, {}
+    for *row, pay in db.session.execute(_in_scope(query, Community.district_id, scope)):
         found[row[0]] = Director(*row)  # ordered by start: the month's last head post wins
-    return list(found.values())
-
-
-def pays_in_month(first: date, worker_ids: list[int]) -> dict[int, Decimal]:
-    found, ids = {}, sorted(worker_ids)
-    for i in range(0, len(ids), 5000):
-        query = sa.select(DirectorPay.worker_id, DirectorPay.pay).where(
-            DirectorPay.month == first, DirectorPay.worker_id.in_(ids[i : i + 5000])
-        )
-        found.update(db.session.execute(query).all())
-    return found
+        if pay is not None:
+            pays[row[0]] = pay
+    return list(found.values()), pays
 
 
 def incomes_of(year: int, scope: set[int] | None) -> dict[int, Decimal]:
@@ -121,12 +122,12 @@ def pay_floor_report(user, month: date, with_trend: bool = True) -> PayFloorRepo
     """The month's report: every director judged against their district's floor, the districts'
     averages beside their floors, and (with_trend) the yearly trend of the average."""
     scope = district_scope(user)
-    directors = directors_in_month(scope, month)
+    directors, pays = directors_in_month(scope, month)
     district_ids = {d.district_id for d in directors}
     report = build_report(
         month,
         directors,
-        pays_in_month(month, [d.worker_id for d in directors]),
+        pays,
         incomes_of(income_year(month), scope),
         district_names(district_ids),
         city_wide=scope is None,
