@@ -116,6 +116,10 @@ def pay_floor(month, output, table, lang, username):
         db.session.commit()  # the directors' file is logged (full ID numbers)
         click.echo(f"{len(pay_floor_exporter.table_rows(report, table, lang)) + 1} rows written to {output}")
         return
+    rows = pay_floor_exporter.table_rows(report, table, lang)
     click.echo("\t".join(en if lang == "en" else zh for en, zh in TABLES[table]))
-    for row in pay_floor_exporter.table_rows(report, table, lang):
+    for row in rows:
         click.echo("\t".join("" if v is None else str(v) for v in row))
+    if table == "directors":
+        pay_floor_exporter.log_export(report, "terminal", len(rows))
+        db.session.commit()

@@ -79,13 +79,18 @@ def table_rows(report: PayFloorReport, table: str, lang: str = "zh") -> list[tup
     ]
 
 
+def log_export(report: PayFloorReport, target: str, rows: int) -> None:
+    """The directors' table names full ID numbers: every copy of it is written to the audit log."""
+    summary = f"director pay floor {report.month:%Y-%m} ({target}, {rows} rows, full ID numbers)"
+    record(AuditAction.export, "director_pay", None, summary=summary, after={"rows": rows})
+
+
 def export_table(report: PayFloorReport, table: str, fmt: str, lang: str = "zh") -> bytes:
     """The file of one table; the directors' file names full ID numbers, so it is logged."""
     headers = [en if lang == "en" else zh for en, zh in TABLES[table]]
     rows = table_rows(report, table, lang)
     if table == "directors":
-        summary = f"director pay floor {report.month:%Y-%m} ({fmt}, {len(rows)} rows, full ID numbers)"
-        record(AuditAction.export, "director_pay", None, summary=summary, after={"rows": len(rows)})
+        log_export(report, fmt, len(rows))
     if fmt == "csv":
         return write_csv(headers, rows)
     title = f"{'pay floor' if lang == 'en' else '主任报酬最低保障'} {report.month:%Y-%m}"

@@ -228,4 +228,6 @@ def test_the_commands_import_or_exit_non_zero_and_write_the_report(runner, floor
     assert f"{w.director.id_number},成员,3999.99,4000.00,0.01,below the floor" in lines[1]
     zh = tmp_path / "floor.xlsx"
     assert runner.invoke(args=["reports", "pay-floor", "2026-05", "-o", str(zh)]).exit_code == 0
+    printed = runner.invoke(args=["reports", "pay-floor", "2026-05", "--table", "districts"])
+    assert printed.exit_code == 0 and "500103\t渝中区\t1\t1\t3999.99\t4000.00\t1" in printed.output
     assert runner.invoke(args=["reports", "pay-floor", "2026-5x"]).exit_code == 1
