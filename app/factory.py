@@ -51,6 +51,7 @@ from app.main import views as main_views
 from app.payments import views as payments_views
 from app.payments.cli import payments_cli
 from app.payments.importer import register_account_import
+from app.payments.returns import register_return_import
 from app.places import views as places_views
 from app.places.cli import places_cli
 from app.reminders import due, texts
@@ -141,6 +142,7 @@ def wire_domains() -> None:
     register_section(exam_section)
     register_education_import()
     register_account_import()
+    register_return_import()
     register_income_import()
     register_pay_import()
     register_gauge(

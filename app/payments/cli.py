@@ -13,9 +13,10 @@ from app.payments import queries, services
 from app.payments.bankfile import export_batch
 from app.payments.importer import apply_account_import, plan_account_import
 from app.payments.models import Outcome, PaymentLine
+from app.payments.returns import apply_return, plan_return
 
 
-@click.group("payments", help="Paying the allowance: bank accounts, payment batches, the bank file.")
+@click.group("payments", help="Paying the allowance: bank accounts, payment batches, the bank file, bank returns.")
 def payments_cli():
     pass
 
@@ -61,6 +62,21 @@ def batch(month, username):
     for line in db.session.scalars(lines.where(PaymentLine.outcome == Outcome.no_account).order_by(PaymentLine.id)):
         click.echo(f"  {line.id_number} {line.holder_name} {line.carried_out:.2f}: no valid bank account")
     click.echo(f"reconciles: lines + carried in = paid + carried ({'yes' if t.reconciles else 'NO'})")
+
+
+@payments_cli.command("import-return")
+@click.argument("month")
+@click.argument("file")
+@click.option("--as", "username", default=None, help="User recorded in the audit log.")
+@with_appcontext
+def import_return(month, file, username):
+    """Import the bank's return file of a month's batch: each payment paid (成功) or returned (失败)."""
+    act_as(username)
+    made = queries.batch_for(_month(month))
+    if made is None:
+        fail(f"{month}: no payment batch; make it first with `flask payments batch`")
+    counts = run_file_import(file, lambda name, data: plan_return(made, name, data), apply_return)
+    click.echo(f"{month}: paid {counts['paid']}, returned {counts['returned']}, already recorded {counts['unchanged']}")
 
 
 @payments_cli.command("export")

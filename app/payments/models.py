@@ -7,14 +7,14 @@ carried amounts cancel, so the sum of all payments + the last carried = the sum 
 """
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import Audited, TimestampMixin
+from app.core.models import Audited, TimestampMixin, UTCDateTime
 from app.extensions import db
 
 MONEY = sa.Numeric(12, 2)
@@ -117,3 +117,48 @@ class PaymentLine(db.Model):
 
     def __repr__(self) -> str:
         return f"<PaymentLine batch={self.batch_id} worker={self.worker_id} {self.outcome.value} {self.paid}>"
+
+
+class BankResult(str, enum.Enum):
+    """What the bank's return file says of a payment (no result yet: pending)."""
+
+    paid = "paid"  # 成功: the money arrived
+    returned = "returned"  # 失败: the bank sent it back; it carries to the next batch as payable
+
+    @property
+    def label(self):
+        return RESULT_LABELS[self]
+
+
+RESULT_LABELS = {BankResult.paid: _l("Paid out"), BankResult.returned: _l("Returned")}
+
+
+class PaymentResult(db.Model):
+    """The bank's word on one payment, recorded once and never changed. A returned payment's amount
+    is carried into the first batch made after the return was recorded (carried_to_batch_id), so
+    it is paid again once and never lost: paid − returned + carried + returned not yet carried
+    = the sum of the lines."""
+
+    __tablename__ = "payment_result"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_line.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
+    batch_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_batch.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status: Mapped[BankResult] = mapped_column(sa.Enum(BankResult, native_enum=False, length=16), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    carried_to_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payment_batch.id", ondelete="SET NULL"), index=True
+    )
+
+    line = relationship("PaymentLine", foreign_keys=[line_id])
+
+    def __repr__(self) -> str:
+        return f"<PaymentResult line={self.line_id} {self.status.value}>"

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.allowance.models import AllowanceRun, RunState
 from app.allowance.queries import month_of
@@ -12,7 +13,7 @@ from app.allowance.rules import Month
 from app.core.access import district_scope
 from app.core.services import RecordNotFound
 from app.extensions import db
-from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, PaymentLine
+from app.payments.models import Bank, BankAccount, BankResult, Outcome, PaymentBatch, PaymentLine, PaymentResult
 from app.workers.models import Worker
 
 
@@ -160,19 +161,26 @@ def totals(lines: sa.Select) -> Totals:
 
 @dataclass
 class Cumulative:
-    """Every batch up to this one: the sum of all lines = all payments + what is carried now."""
+    """Every batch up to this one: the sum of all lines = all payments that stayed paid + what is
+    carried now + what the bank returned that no batch has carried in yet."""
 
     lines: Decimal
     paid: Decimal
     carried: Decimal
+    returned: Decimal = Decimal(0)
 
     @property
     def reconciles(self) -> bool:
-        return self.lines == self.paid + self.carried
+        return self.lines == self.paid + self.carried + self.returned
 
 
 def cumulative(user, batch: PaymentBatch) -> Cumulative:
     scope = district_scope(user)
+    into = aliased(PaymentBatch)  # the batch a return was carried into: none yet, or one after this
+    later = sa.or_(
+        PaymentResult.carried_to_batch_id.is_(None),
+        sa.exists().where(into.id == PaymentResult.carried_to_batch_id, into.month > batch.month),
+    )
     query = (
         sa.select(
             sa.func.coalesce(sa.func.sum(PaymentLine.lines_total), 0),
@@ -182,10 +190,21 @@ def cumulative(user, batch: PaymentBatch) -> Cumulative:
         .join(PaymentBatch, PaymentBatch.id == PaymentLine.batch_id)
         .where(PaymentBatch.month <= batch.month)
     )
+    returned = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(PaymentResult.amount), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((later, PaymentResult.amount), else_=0)), 0),
+        )
+        .join(PaymentLine, PaymentLine.id == PaymentResult.line_id)
+        .join(PaymentBatch, PaymentBatch.id == PaymentLine.batch_id)
+        .where(PaymentBatch.month <= batch.month, PaymentResult.status == BankResult.returned)
+    )
     if scope is not None:
         query = query.where(PaymentLine.district_id.in_(scope or [0]))
+        returned = returned.where(PaymentLine.district_id.in_(scope or [0]))
     lines, paid, carried = db.session.execute(query).one()
-    return Cumulative(Decimal(lines), Decimal(paid), Decimal(carried))
+    all_returned, not_carried = db.session.execute(returned).one()
+    return Cumulative(Decimal(lines), Decimal(paid) - Decimal(all_returned), Decimal(carried), Decimal(not_carried))
 
 
 def paid_rows(batch: PaymentBatch):
@@ -211,12 +230,13 @@ def my_accounts(worker_id: int) -> list[BankAccount]:
     )
 
 
-def my_payments(worker_id: int) -> list[tuple[PaymentBatch, PaymentLine]]:
-    """A worker's settlement in each batch, newest month first."""
+def my_payments(worker_id: int) -> list[tuple[PaymentBatch, PaymentLine, PaymentResult | None]]:
+    """A worker's settlement in each batch with the bank's result of its payment, newest month first."""
     return list(
         db.session.execute(
-            sa.select(PaymentBatch, PaymentLine)
+            sa.select(PaymentBatch, PaymentLine, PaymentResult)
             .join(PaymentLine, PaymentLine.batch_id == PaymentBatch.id)
+            .outerjoin(PaymentResult, PaymentResult.line_id == PaymentLine.id)
             .where(PaymentLine.worker_id == worker_id)
             .order_by(PaymentBatch.month.desc())
         ).all()

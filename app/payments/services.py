@@ -3,6 +3,8 @@
 The carry rule lives here and nowhere else: per worker, net = the run's lines + what the batch
 before carried out for them; net > 0 with an account valid on the batch day → paid; net < 0 →
 carried as a deduction; net > 0 without an account → carried as payable (an exception).
+A payment the bank returned (app/payments/returns.py) is carried in as payable too, by the first
+batch made after the return was recorded.
 Batches are made in month order, so "the batch before" is always the last one made.
 """
 
@@ -20,9 +22,9 @@ from app.core.forms import EARLIEST_DATE, LATEST_DATE
 from app.core.services import ServiceError
 from app.core.timeutil import local_today
 from app.extensions import db
-from app.payments import queries
+from app.payments import notices, queries
 from app.payments.cards import parse_card_number
-from app.payments.models import Bank, BankAccount, Outcome, PaymentBatch, PaymentLine
+from app.payments.models import Bank, BankAccount, BankResult, Outcome, PaymentBatch, PaymentLine, PaymentResult
 from app.workers.models import Worker
 
 
@@ -33,7 +35,7 @@ def make_batch(month: Month, user: User | None) -> PaymentBatch:
     run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
     if run is None or run.state != RunState.locked:
         raise ServiceError(_("The run of %(month)s is not locked; lock it before paying it.", month=month), "month")
-    _one_maker_at_a_time()
+    one_maker_at_a_time()
     _check_order(month)
     previous = queries.last_batch()
     batch = PaymentBatch(month=month.first, run_id=run.id, made_on=local_today(), made_by=user.id)
@@ -43,14 +45,16 @@ def make_batch(month: Month, user: User | None) -> PaymentBatch:
             db.session.flush()
     except IntegrityError:
         raise ServiceError(_("The payment batch of %(month)s has already been made.", month=month), "month") from None
+    _take_returns(batch)
     _settle(batch, run, previous)
+    notices.tell_about_exceptions(batch)
     return batch
 
 
 BATCH_LOCK = 914_014  # any number no other advisory lock uses: "issue 14"
 
 
-def _one_maker_at_a_time() -> None:
+def one_maker_at_a_time() -> None:
     """Batches chain (each takes what the one before carried out), so two are never made at once:
     a transaction-scoped lock on PostgreSQL; the month's unique constraint backs it up."""
     if db.session.connection().dialect.name == "postgresql":
@@ -90,6 +94,16 @@ def _check_order(month: Month) -> None:
         )
 
 
+def _take_returns(batch: PaymentBatch) -> None:
+    """Returned payments not yet carried anywhere are carried into this batch (each exactly once:
+    the mark is the batch's id, and the lock keeps a return import from landing in between)."""
+    db.session.execute(
+        sa.update(PaymentResult)
+        .where(PaymentResult.status == BankResult.returned, PaymentResult.carried_to_batch_id.is_(None))
+        .values(carried_to_batch_id=batch.id)
+    )
+
+
 def _settle(batch: PaymentBatch, run: AllowanceRun, previous: PaymentBatch | None) -> None:
     """Write the batch's rows in one INSERT … SELECT (a month of 40,000 payees never leaves the
     database). The rule, per worker with lines or a carried amount:
@@ -101,9 +115,18 @@ def _settle(batch: PaymentBatch, run: AllowanceRun, previous: PaymentBatch | Non
         .group_by(AllowanceLine.worker_id)
         .cte("lines")
     )
+    before = sa.select(PaymentLine.worker_id, PaymentLine.carried_out.label("amount")).where(
+        PaymentLine.batch_id == (previous.id if previous else None), PaymentLine.carried_out != 0
+    )
+    returned = (
+        sa.select(PaymentLine.worker_id, PaymentResult.amount.label("amount"))
+        .join(PaymentLine, PaymentLine.id == PaymentResult.line_id)
+        .where(PaymentResult.carried_to_batch_id == batch.id)
+    )
+    both = sa.union_all(before, returned).subquery()
     carried = (
-        sa.select(PaymentLine.worker_id, PaymentLine.carried_out)
-        .where(PaymentLine.batch_id == (previous.id if previous else None), PaymentLine.carried_out != 0)
+        sa.select(both.c.worker_id, sa.func.sum(both.c.amount).label("carried_out"))
+        .group_by(both.c.worker_id)
         .cte("carried")
     )
     who = (

@@ -11,13 +11,14 @@ from app.core.actions import perform
 from app.core.forms import page_number
 from app.core.services import NotPermitted
 from app.extensions import db
-from app.payments import queries, services
+from app.payments import queries, return_queries, services
 from app.payments.bankfile import export_batch, file_name
 from app.payments.blueprint import bp
 from app.payments.cards import mask_card_number
 from app.payments.forms import AccountForm, MakeBatchForm
 from app.payments.importer import ACCOUNT_COLUMNS
 from app.payments.models import PaymentLine
+from app.payments.returns import RETURN_COLUMNS, staged_name
 from app.places.forms import ConfirmImportForm, UploadForm
 
 ACCOUNT_EDITORS = STAFF_ROLES  # any staff member keeps the accounts of the workers in their districts
@@ -80,6 +81,9 @@ def batch_detail(month: str):
         totals=queries.totals(lines),
         cumulative=queries.cumulative(current_user, batch),
         exceptions=queries.exceptions(lines),
+        results=return_queries.bank_results(lines),
+        returned=return_queries.returns(lines),
+        results_of=return_queries.results_of([line.id for line in page.items]),
         page=page,
         can_download=is_city_payroll_officer(current_user),
         mask=mask_card_number,
@@ -96,6 +100,45 @@ def batch_export(month: str):
     return send_file(
         io.BytesIO(content), mimetype="text/csv; charset=gb18030", as_attachment=True, download_name=file_name(batch)
     )
+
+
+@bp.route("/batches/<month>/returns", methods=["GET", "POST"])
+@roles_required(Role.payroll)
+def return_import(month: str):
+    """Upload the bank's return file of a batch → preview with every bad row → confirm."""
+    _may_make_batches()
+    batch = queries.batch_of(month)
+    return import_views.upload_and_preview(
+        "bank_return",
+        _("Import the bank's return file of %(month)s", month=month),
+        RETURN_COLUMNS,
+        lambda: _MonthUpload(batch),
+        ConfirmImportForm,
+        confirm_url=url_for("payments.return_import_confirm", month=month),
+    )
+
+
+@bp.route("/batches/<month>/returns/confirm", methods=["POST"])
+@roles_required(Role.payroll)
+def return_import_confirm(month: str):
+    _may_make_batches()
+    queries.batch_of(month)
+    return import_views.confirm_import("bank_return", ConfirmImportForm)
+
+
+class _MonthUpload(UploadForm):
+    """The upload form whose file is staged under a name that carries the batch's month, so the
+    import job (which knows only the kind and the file) plans it for that batch."""
+
+    def __init__(self, batch, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._batch = batch
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        valid = super().validate_on_submit(extra_validators)
+        if valid:
+            self.file.data.filename = staged_name(self._batch, self.file.data.filename or "upload")
+        return valid
 
 
 @bp.route("/accounts")

@@ -25,6 +25,9 @@ class NoticeKind(str, enum.Enum):
     ce_shortfall = "ce_shortfall"
     run_submitted = "run_submitted"
     allowance_statement = "allowance_statement"
+    batch_exceptions = "batch_exceptions"
+    batch_returns = "batch_returns"
+    payment_returned = "payment_returned"
 
     @property
     def label(self):
@@ -44,6 +47,9 @@ KIND_LABELS = {
     NoticeKind.ce_shortfall: _l("Continuing-education shortfall"),
     NoticeKind.run_submitted: _l("Allowance run submitted"),
     NoticeKind.allowance_statement: _l("Allowance statement"),
+    NoticeKind.batch_exceptions: _l("Payment batch with exceptions"),
+    NoticeKind.batch_returns: _l("Payments returned by the bank"),
+    NoticeKind.payment_returned: _l("Your payment was returned"),
 }
 
 

@@ -106,6 +106,36 @@ def _allowance_statement(_kind: str, p: dict) -> str:
     )
 
 
+def _batch_exceptions(_kind: str, p: dict) -> str:
+    return _(
+        "The payment batch of %(month)s was made with %(count)s exceptions: %(amount)s yuan carried "
+        "forward as payable for workers without a valid bank account.",
+        month=p.get("month", ""),
+        count=p.get("count", ""),
+        amount=p.get("amount", ""),
+    )
+
+
+def _batch_returns(_kind: str, p: dict) -> str:
+    return _(
+        "The bank returned %(count)s payments of the batch of %(month)s (%(amount)s yuan); they are "
+        "carried to the next batch.",
+        month=p.get("month", ""),
+        count=p.get("count", ""),
+        amount=p.get("amount", ""),
+    )
+
+
+def _payment_returned(_kind: str, p: dict) -> str:
+    return _(
+        "Your allowance payment of %(amount)s yuan for %(month)s was returned by the bank (%(reason)s). "
+        "Please check your bank account; the amount will be paid again with the next batch.",
+        month=p.get("month", ""),
+        amount=p.get("amount", ""),
+        reason=p.get("reason", "") or _("no reason given"),
+    )
+
+
 _BODIES: dict[NoticeKind, Callable[[str, dict], str]] = {
     NoticeKind.session_in_3_days: _session_reminder,
     NoticeKind.session_in_1_day: _session_reminder,
@@ -119,6 +149,9 @@ _BODIES: dict[NoticeKind, Callable[[str, dict], str]] = {
     NoticeKind.ce_shortfall: _ce_shortfall,
     NoticeKind.run_submitted: _run_submitted,
     NoticeKind.allowance_statement: _allowance_statement,
+    NoticeKind.batch_exceptions: _batch_exceptions,
+    NoticeKind.batch_returns: _batch_returns,
+    NoticeKind.payment_returned: _payment_returned,
 }
 
 
