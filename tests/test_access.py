@@ -65,6 +65,8 @@ ACCESS = {
     "payments.make_batch": {"payroll_city"},
     "payments.batch_detail": {"admin", "payroll_a", "payroll_city"},
     "payments.batch_export": {"payroll_city"},
+    "payments.return_import": {"payroll_city"},  # the bank's return file of a batch (city-wide, like the bank file)
+    "payments.return_import_confirm": {"payroll_city"},
     "payments.accounts": STAFF,
     "payments.account_import": STAFF,
     "payments.account_create": STAFF,
