@@ -3,12 +3,15 @@
 1. a month computed for every worker through `flask allowance compute` (in one process, district
    by district), then the same month through real Celery worker processes on Redis
    (services.start_compute + tasks.queue_compute), timed until the run's computed_at is set;
+   between them the month statement in-process (compute.compute_month, median of 5) with its
+   EXPLAIN (ANALYZE, BUFFERS) and foreign-key trigger times (bench/allowance_month.py);
 2. the month submitted, approved and locked by two payroll officers, then exported as XLSX
    and CSV through `flask allowance export` (wall time, peak RSS);
 3. the arrears pass: 12 consecutive locked months (setup, in-process, untimed), then the 13th
    month computed with nothing changed, and again after a higher city-wide assistant rate in
    force from 12 months back (`flask allowance set-rate`), so that most paid assistants have
-   arrears for every locked month;
+   arrears for every locked month; then that 13th month in-process (median of 5) with its
+   EXPLAIN (ANALYZE, BUFFERS), as for the month;
 4. EXPLAIN ANALYZE of the per-part loads (posts, qualifications, registrations, holds, what was
    paid) of the biggest district, captured as compute_part sends them.
 
