@@ -61,6 +61,9 @@ ACCESS = {
     "reports.income_import_confirm": STAFF,
     "reports.director_pay_import": STAFF,
     "reports.director_pay_import_confirm": STAFF,
+    "reports.progress": STAFF,  # talent-plan progress: each within their districts
+    "reports.progress_export": STAFF,
+    "reports.progress_target": ADMIN,
     "payments.batch_list": {"admin", "payroll_a", "payroll_city"},
     "payments.make_batch": {"payroll_city"},
     "payments.batch_detail": {"admin", "payroll_a", "payroll_city"},
