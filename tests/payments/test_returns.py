@@ -121,7 +121,7 @@ def test_a_worker_not_in_the_batch_or_carried_in_it_is_a_row_error(world, today)
     plan = plan_return(
         batch, "r.csv", _csv(f"{world.worker_b.id_number},80.00,失败,", header="身份证号,金额,状态,原因")
     )
-    assert [e.row for e in plan.errors] == [2] and "carried forward" in plan.errors[0].message
+    assert [(e.row, e.column.split(" ")[0]) for e in plan.errors] == [(2, "身份证号")]
 
 
 def test_reimporting_the_same_file_changes_nothing_and_a_recorded_result_is_never_flipped(world, today):
