@@ -310,7 +310,7 @@ def month_statement(opts: AllowanceOptions, month, facts: AllowanceFacts, label:
     """The month's draft computed again in this process (the set-based statement, interpreter
     start-up excluded), and its EXPLAIN (ANALYZE, BUFFERS); `label` "arrears": the 13th month,
     after 12 locked months and a rate change."""
-    found = allowance_month.measure(opts.url if opts.vacuum else None, month, repeat=5)
+    found = allowance_month.measure(opts.url, month, repeat=5, vacuum=opts.vacuum)
     facts.explain.setdefault("month_statement", {})[label] = dict(found)
     what = f"{month}, 12 locked months and a rate change" if label == "arrears" else str(month)
     return allowance_month.results(what, found, 4.0 if label == "arrears" else 1.0)

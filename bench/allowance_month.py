@@ -23,9 +23,10 @@ from bench.timing import Result
 TRIGGER = re.compile(r"Trigger for constraint (\S+): time=([\d.]+) calls=(\d+)")
 
 
-def measure(url: str | None, month, repeat: int = 5) -> dict:
+def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dict:
     """compute_month of `month`'s draft run `repeat` times (each committed), then its plan.
-    Returns the lines, the seconds of each run, and the plan with its execution and trigger times."""
+    Returns the lines, the seconds of each run, and the plan with its execution and trigger times.
+    `url` None: VACUUM through the app's engine; `vacuum` False: none."""
     from app.allowance import compute, services, sql_month
     from app.extensions import db
 
@@ -33,12 +34,14 @@ def measure(url: str | None, month, repeat: int = 5) -> dict:
     db.session.commit()
     seconds, lines = [], 0
     for _ in range(repeat):
-        _vacuum(url)
+        if vacuum:
+            _vacuum(url)
         started = time.perf_counter()
         lines = compute.compute_month(run.id)
         db.session.commit()
         seconds.append(time.perf_counter() - started)
-    _vacuum(url)
+    if vacuum:
+        _vacuum(url)
     plan = sql_month.explain(run.id, month, compute._locked_months(month))
     db.session.rollback()
     execution = re.search(r"Execution Time: ([\d.]+) ms", plan)
