@@ -49,6 +49,7 @@ from app.exams.record_section import exam_section
 from app.extensions import login_manager
 from app.main import views as main_views
 from app.payments import views as payments_views
+from app.payments import views_statements as payment_statement_views
 from app.payments.cli import payments_cli
 from app.payments.importer import register_account_import
 from app.payments.returns import register_return_import
@@ -90,6 +91,7 @@ VIEW_MODULES = (
     views_progress,
     pay_floor_views,
     payments_views,
+    payment_statement_views,
     api_views,
     api_admin_views,
 )

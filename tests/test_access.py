@@ -75,6 +75,12 @@ ACCESS = {
     "payments.account_create": STAFF,
     "payments.mine": {"worker_user"},
     "payments.account_import_confirm": STAFF,
+    "payments.my_statement": {"worker_user"},  # statements (工资条): a worker their own, staff in scope
+    "payments.my_statement_pdf": {"worker_user"},
+    "payments.worker_statement": STAFF,
+    "payments.worker_statement_pdf": STAFF,
+    "payments.statement_index": {"admin", "payroll_a", "payroll_city"},
+    "payments.district_statements_pdf": {"admin", "payroll_a", "payroll_city"},
     "audit.audit_list": ADMIN,
     # The finance API: a client's bearer token, not a session (tests/api); its document and docs are public.
     "api.runs": PUBLIC,

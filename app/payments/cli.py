@@ -9,7 +9,7 @@ from app.core.access import district_scope
 from app.core.cli_helpers import act_as, fail, run_file_import
 from app.core.services import ServiceError
 from app.extensions import db
-from app.payments import queries, services
+from app.payments import queries, services, statement_pdf, statements
 from app.payments.bankfile import export_batch
 from app.payments.importer import apply_account_import, plan_account_import
 from app.payments.models import Outcome, PaymentLine
@@ -94,3 +94,24 @@ def export(month, output, username):
     Path(output).write_bytes(content)
     db.session.commit()  # the audit entry, once the file is written
     click.echo(f"{output}: sha256 {digest}")
+
+
+@payments_cli.command("statement")
+@click.argument("id_number")
+@click.argument("month")
+@click.option("-o", "--output", required=True, type=click.Path())
+@with_appcontext
+def statement(id_number, month, output):
+    """Write a worker's statement of a month (工资条) as a PDF."""
+    made = queries.batch_for(_month(month))
+    if made is None:
+        fail(f"{month}: no payment batch; make it first with `flask payments batch`")
+    found = statements.statement_by_id_number(made, id_number.strip().upper())
+    if found is None:
+        fail(f"{id_number}: no worker with this ID number is in the payment batch of {month}")
+    try:
+        content = statement_pdf.render([found])
+    except ServiceError as exc:
+        fail(exc.message)
+    Path(output).write_bytes(content)
+    click.echo(f"{output}: {found.name} {month}, net {found.net:.2f}, {found.state.label}")
