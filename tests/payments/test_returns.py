@@ -243,3 +243,34 @@ def test_the_worker_sees_paid_out_and_returned_with_the_reason(client, world, to
     login(client, world.worker_user.username)
     rows = client.get("/payments/mine").get_data(as_text=True).split('id="my-payments"')[1]
     assert "账户已销户" in rows and ("退回" in rows or "Returned" in rows)
+
+
+def test_a_district_scoped_plan_reads_another_districts_payment_as_unknown(world, today):
+    batch, a, b = _paid_january(world, today)
+    scope = {world.worker_a.district_id}
+    plan = plan_return(batch, "r.csv", _csv(f"{a.account_no},120.00,成功,", f"{b.account_no},80.00,成功,"), scope)
+    assert [(e.row, e.column.split(" ")[0]) for e in plan.errors] == [(3, "账号")]
+
+
+def test_two_files_planned_at_once_record_a_payment_once(world, today):
+    batch, a, _b = _paid_january(world, today)
+    first = plan_return(batch, "r1.csv", _csv(f"{a.account_no},120.00,成功,"))
+    second = plan_return(batch, "r2.csv", _csv(f"{a.account_no},120.00,失败,户名不符"))
+    apply_return(first)
+    with pytest.raises(FileRejected):
+        apply_return(second)
+    assert _results() == {world.worker_a.id: (BankResult.paid, None)}
+
+
+def test_the_import_job_of_someone_not_city_wide_payroll_fails_and_writes_nothing(world, today):
+    from app.core.importing import KINDS
+
+    batch, a, _b = _paid_january(world, today)
+    kind = KINDS["bank_return"]
+    data = _csv(f"{a.account_no},120.00,成功,")
+    with pytest.raises(FileRejected):
+        kind.plan("2025-01:r.csv", data, world.payroll_a)
+    with pytest.raises(FileRejected):
+        kind.plan("2025-07:r.csv", data, world.payroll_city)  # no batch that month
+    assert kind.plan("2025-01:r.csv", data, world.payroll_city).ok
+    assert _results() == {} and batch
