@@ -30,6 +30,7 @@ PARENTS = {
     "payments.batch_detail": ("payments.batch_list", _l("Payments")),
     "payments.account_import": ("payments.accounts", _l("Bank accounts")),
     "payments.account_create": ("payments.accounts", _l("Bank accounts")),
+    "payments.return_import": ("payments.batch_detail", _l("Payment batch")),
     "places.places_import": ("places.district_list", _l("Places")),
     "places.community_edit": ("places.district_list", _l("Places")),
     "places.street_create": ("places.district_detail", _l("District")),

@@ -16,14 +16,12 @@ from app.accounts.models import User
 from app.core.access import Role
 from app.core.bulk import insert_rows
 from app.core.identity import make_id_number
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_today, utcnow
 from app.exams import services as exams
 from app.exams.models import CERecord, ExamResult, Qualification, Registration, SeniorReview
+from app.exams.rules import passes
 from app.extensions import db
-from app.places.models import Community, District, Street
-from app.reports import services as reports
-from app.reports.models import Term
-from app.workers.education import Education, EducationLevel
+from app.places.models import Community, CommunityType, District, Street
 from app.workers.models import PostPeriod, PostType, Worker
 from app.workers.services import refresh_current_posts
 
@@ -110,6 +108,7 @@ def seed_places(rng: random.Random) -> None:
                     {
                         "code": f"{district.code}{s_index:03d}{c_index:03d}",
                         "name": f"{cword}{kind}",
+                        "community_type": (CommunityType.village if kind == "村" else CommunityType.urban).name,
                         "street_id": street.id,
                         "district_id": district.id,
                         "created_at": now,
@@ -130,7 +129,7 @@ def seed_workers(rng: random.Random, count: int, progress=None) -> None:
         sa.select(Community.id, Community.district_id, District.code).join(District).order_by(Community.code)
     ).all()
     demo_district = [c for c in communities if c.code == DEMO_DISTRICT]
-    today = date.today()
+    today = local_today()
     used_ids, used_phones = set(), set()
     now = utcnow()
     chunk = 5000
@@ -304,7 +303,7 @@ def _exam_results(rng: random.Random, years: dict, worker_ids: list[int], now) -
                         "exam_year_id": years[year].id,
                         "subject": subject,
                         "score": score,
-                        "passed": score >= years[year].pass_mark(subject),
+                        "passed": passes(score, years[year].pass_mark(subject)),
                         "created_at": now,
                         "updated_at": now,
                     }
@@ -353,42 +352,3 @@ def _registrations_and_ce(rng: random.Random, first_worker_id: int, now) -> tupl
                     }
                 )
     return registrations, ce
-
-
-DEMO_TERMS = {"2016届": date(2016, 11, 20), "2021届": date(2021, 11, 20)}
-
-
-def seed_reports(rng: random.Random) -> None:
-    """Two terms of the 两委 and education for every worker, so the term report shows something:
-    younger workers hold higher levels, and some earned 大专 or more later in life (adult
-    education), which is what moves the share between the terms."""
-    for name, elected_on in DEMO_TERMS.items():
-        if db.session.scalar(sa.select(Term.id).where(Term.name == name)) is None:
-            reports.add_term(name, elected_on)
-    today, now = date.today(), utcnow()
-    levels = list(EducationLevel)
-    rows = []
-    for worker_id, birth in db.session.execute(sa.select(Worker.id, Worker.birth_date).order_by(Worker.id)):
-        young = min(max((birth.year - 1965) / 35, 0.0), 1.0)  # 0 for the oldest, 1 for the youngest
-        first = rng.choices(levels[:4], weights=(3 - 2 * young, 4 - 2 * young, 2 + 2 * young, 1 + 3 * young))[0]
-        first_on = date(birth.year + (16, 19, 21, 22)[levels.index(first)], 7, 1)
-        rows.append(_education_row(worker_id, first, first_on, today, rng, now))
-        if levels.index(first) < 3 and rng.random() < 0.35:  # a higher level later, part-time
-            later = levels[levels.index(first) + 1]
-            later_on = first_on + timedelta(days=rng.randint(3 * 365, 25 * 365))
-            if later_on <= today:
-                rows.append(_education_row(worker_id, later, later_on, today, rng, now))
-    for i in range(0, len(rows), 5000):
-        insert_rows(Education.__table__, rows[i : i + 5000])
-    db.session.flush()
-
-
-def _education_row(worker_id, level, obtained_on, today, rng, now) -> dict:
-    known = rng.random() > 0.1  # a tenth of the records come without a date
-    return {
-        "worker_id": worker_id,
-        "level": level.name,
-        "obtained_on": min(obtained_on, today) if known else None,
-        "created_at": now,
-        "updated_at": now,
-    }

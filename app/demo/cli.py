@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from app import demo
+from app.demo import reports as demo_reports
 from app.extensions import db
 from app.workers.models import Worker
 
@@ -26,7 +27,8 @@ def seed_demo_command(count):
         else:  # a bar that cannot redraw leaves a stray line in logs and in `make run`
             demo.seed_workers(rng, count)
         demo.seed_exams(rng)
-        demo.seed_reports(rng)
+        demo_reports.seed_reports(rng)
+        demo_reports.seed_pay_floor(rng)
         click.echo(f"Demo data loaded: {count} workers.")
     accounts = demo.seed_accounts()
     db.session.commit()
