@@ -7,6 +7,7 @@ collection's Simplified Chinese face is chosen by its name (Noto Sans CJK SC); a
 clear error, never a page of empty boxes.
 """
 
+import logging
 import os
 from collections.abc import Iterable
 from functools import lru_cache
@@ -30,6 +31,8 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # Debian: fonts-droid-fallback
 )
 FONT = "cjk"
+# fontTools logs each step of subsetting the font at INFO: one PDF would fill the app's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 WIDTHS = (34, 40, 76, 30)  # item, level, formula, amount (mm; 180 in all)
 LINE_HEIGHT = 6.5
 
