@@ -139,9 +139,14 @@ class StatementPDF(FPDF):
 
     def _summary(self, s: Statement) -> None:
         status = s.state.label if s.state != PayState.returned else _("Returned: %(reason)s", reason=s.reason)
+        returned = [
+            ("    " + _("of which returned by the bank (%(month)s) and paid again", month=f"{m:%Y-%m}"), f"{a:.2f}")
+            for m, a in s.returned_in
+        ]
         rows = (
             (_("Lines of the month"), f"{s.lines_total:.2f}"),
             (_("Carried in from earlier batches"), f"{s.carried_in:.2f}"),
+            *returned,
             (_("Net"), f"{s.net:.2f}"),
             (_("Paid"), f"{s.paid:.2f}"),
             (_("Carried forward"), f"{s.carried_out:.2f}"),

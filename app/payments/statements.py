@@ -83,6 +83,7 @@ class Statement:
     reason: str  # the bank's reason for a return
     account: str  # masked
     lines: list[StatementLine] = field(default_factory=list)
+    returned_in: list[tuple[date, Decimal]] = field(default_factory=list)  # part of carried_in: (month, amount)
 
     @property
     def masked_id(self) -> str:
@@ -184,9 +185,11 @@ def build(batch: PaymentBatch, rows: Iterable[PaymentLine]) -> Iterator[Statemen
         lines = _run_lines(batch.run_id, [r.worker_id for r in chunk])
         results = _results([r.id for r in chunk])
         places = _communities([r.worker_id for r in chunk])
+        returns = _returned_in(batch, [r.worker_id for r in chunk])
         for row in chunk:
             statement = _statement(batch, row, lines.get(row.worker_id, []), results.get(row.id), names)
             statement.community = statement.community or places.get(row.worker_id, "")
+            statement.returned_in = returns.get(row.worker_id, [])
             yield statement
 
 
@@ -216,7 +219,22 @@ def _communities(worker_ids: list[int]) -> dict[int, str]:
         .join(Community, Community.id == Worker.community_id)
         .where(Worker.id.in_(worker_ids))
     )
-    return {worker_id: name for worker_id, name in db.session.execute(query)}
+    return dict(db.session.execute(query).all())  # a Result has keys(): dict() would read it as a mapping
+
+
+def _returned_in(batch: PaymentBatch, worker_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:
+    """Payments the bank returned that this batch carried in again, per worker: (month, amount)."""
+    query = (
+        sa.select(PaymentLine.worker_id, PaymentBatch.month, PaymentResult.amount)
+        .join(PaymentLine, PaymentLine.id == PaymentResult.line_id)
+        .join(PaymentBatch, PaymentBatch.id == PaymentLine.batch_id)
+        .where(PaymentResult.carried_to_batch_id == batch.id, PaymentLine.worker_id.in_(worker_ids))
+        .order_by(PaymentBatch.month)
+    )
+    out: dict[int, list[tuple[date, Decimal]]] = {}
+    for worker_id, month, amount in db.session.execute(query):
+        out.setdefault(worker_id, []).append((month, amount))
+    return out
 
 
 def _results(line_ids: list[int]) -> dict[int, PaymentResult]:

@@ -228,3 +228,17 @@ def test_statement_sums_hold(db, world, paid_month):
     s = statement_for(world.payroll_city, paid_month, world.worker_a.id)
     assert sum(line.amount for line in s.lines) == s.lines_total == Decimal("90.00")
     assert s.lines_total + s.carried_in == s.net == s.paid + s.carried_out
+
+
+def test_a_returned_payment_is_carried_into_the_next_statement_and_named_there(client, db, world, paid_month):
+    _result(db, paid_month, world.worker_a, BankResult.returned, "账户已冻结")
+    locked_run(JAN.shift(1), {world.worker_a: "120.00"})
+    services.make_batch(JAN.shift(1), world.payroll_city)
+    db.session.commit()
+    f.login(client, world.worker_user.username)
+    html = client.get("/payments/mine/2025-02").get_data(as_text=True)
+    assert re.search(r'id="statement-carried-in">90\.00<', html) and re.search(r'id="statement-net">210\.00<', html)
+    returned = html.split('class="returned-in"')[1].split("</tr>")[0]
+    assert "2025-01" in returned and "90.00" in returned
+    (page,) = pdf_pages(client.get("/payments/mine/2025-02/statement.pdf").data)
+    assert "2025-01" in page and "210.00" in page
