@@ -30,6 +30,23 @@ def _result_backend() -> str:
     return os.environ.get("REDIS_URL") or f"db+sqlite:///{INSTANCE_DIR / 'celery-results.sqlite'}"
 
 
+# Seconds: (soft, hard). The soft limit raises inside the task (its transaction rolls back), the
+# hard one kills the worker's child process.
+TIME_LIMITS = {
+    name: {"soft_time_limit": soft, "time_limit": hard}
+    for name, (soft, hard) in {
+        "allowance.compute_part": (1500, 1800),
+        "allowance.compute_previous_month": (120, 180),
+        "core.apply_import": (1500, 1800),
+        "core.backup_database": (3300, 3600),
+        "core.purge_old_uploads": (300, 360),
+        "core.reap": (50, 60),
+        "reminders.scan_due": (540, 600),
+        "reminders.send_pending": (110, 140),
+    }.items()
+}
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
@@ -73,14 +90,38 @@ class Config:
         "broker_url": _broker_url(),
         "result_backend": _result_backend(),
         "task_ignore_result": True,
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
+        # Only the tasks that are safe to run twice ask for a late ack and a requeue when their
+        # worker dies (acks_late / reject_on_worker_lost on the task); the rest are acked on receipt.
+        "task_acks_late": False,
+        # Long tasks: a worker takes one message at a time, the others stay for a free worker.
         "worker_prefetch_multiplier": 1,
         "timezone": "Asia/Shanghai",
         "broker_connection_retry_on_startup": True,
-        # One queue unless told otherwise; test runs on a shared Redis each use their own.
+        # A page that queues work while the broker is down answers within a couple of seconds.
+        "broker_connection_timeout": 2,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        # The default queue; the others are named after it (celery.compute...: app/core/celery.py),
+        # so test runs on a shared Redis, each with its own CELERY_QUEUE, never take each other's tasks.
         "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
+        "task_annotations": TIME_LIMITS,
+        # One beat only; even so, each tick of each entry is claimed in the database first (app/core/celery.py).
+        "beat_scheduler": "app.core.celery:GuardedScheduler",
     }
+    # The queue of each task that does not go to the default one (which holds the scans, the
+    # backups, the reaper...); a worker started without -Q consumes all four.
+    CELERY_QUEUE_OF = {
+        "allowance.compute_part": "compute",  # a 100k month never delays a reminder
+        "core.apply_import": "imports",
+        "reminders.send_pending": "mail",  # mail and SMS
+    }
+    # The reaper (app/core/reaper.py), run by beat: work the database holds as queued and that no
+    # worker has taken for REAPER_STALL_SECONDS, or whose worker is gone (its row lock released
+    # on PostgreSQL, REAPER_DEAD_SECONDS after it was taken), is queued again, at most
+    # REAPER_MAX_ATTEMPTS times.
+    REAPER_EVERY_SECONDS = int(os.environ.get("REAPER_EVERY_SECONDS", "60"))
+    REAPER_STALL_SECONDS = int(os.environ.get("REAPER_STALL_SECONDS", "180"))
+    REAPER_DEAD_SECONDS = int(os.environ.get("REAPER_DEAD_SECONDS", "30"))
+    REAPER_MAX_ATTEMPTS = int(os.environ.get("REAPER_MAX_ATTEMPTS", "5"))
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FILE_PATH = str(INSTANCE_DIR / "outbox")

@@ -30,6 +30,7 @@ from app.allowance import due_reminders as allowance_due
 from app.allowance import gauges as allowance_gauges
 from app.allowance import views as allowance_views
 from app.allowance.cli import allowance_cli
+from app.allowance.tasks import requeue_stalled_parts
 from app.api import admin_views as api_admin_views
 from app.api import views as api_views
 from app.audit import views as audit_views
@@ -38,6 +39,7 @@ from app.core.backup_cli import backup_cli
 from app.core.guard import register_request_guard
 from app.core.logs import init_logging
 from app.core.metrics import init_metrics, register_gauge
+from app.core.reaper import register as register_reaper
 from app.core.setup import init_core
 from app.demo.cli import seed_demo_command
 from app.exams import due_reminders as exams_due
@@ -147,6 +149,7 @@ def wire_domains() -> None:
     register_return_import()
     register_income_import()
     register_pay_import()
+    register_reaper(requeue_stalled_parts)
     register_gauge(
         "socialwork_deliveries",
         "Reminder deliveries by state and channel.",

@@ -1,6 +1,10 @@
 """Every periodic task in one place (times are Asia/Shanghai, Celery's configured timezone)."""
 
+from datetime import timedelta
+
 from celery.schedules import crontab
+
+from config import Config
 
 BEAT_SCHEDULE = {
     "reminders-due": {
@@ -21,6 +25,11 @@ BEAT_SCHEDULE = {
         # the whole database into BACKUP_DIR on the worker's host, keeping BACKUP_KEEP (app/core/backup.py)
         "task": "core.backup_database",
         "schedule": crontab(minute=30, hour=1),
+    },
+    "reaper": {
+        # queues again the allowance parts and import jobs whose message or worker was lost (app/core/reaper.py)
+        "task": "core.reap",
+        "schedule": timedelta(seconds=Config.REAPER_EVERY_SECONDS),
     },
     "purge-old-uploads": {
         "task": "core.purge_old_uploads",

@@ -177,6 +177,11 @@ class AllowanceRunPart(db.Model):
     done: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     lines: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # For the reaper (app/core/reaper.py): when the part was last sent to the queue, when a worker
+    # last took it, and how many times one did.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
 
     run = relationship("AllowanceRun", back_populates="parts")
 

@@ -74,7 +74,11 @@ def run_compute():
     if not outcome:
         return redirect(url_for("allowance.run_list"))
     run, districts = outcome.value
-    queue_compute(run.id, districts)
+    if not queue_compute(run.id, districts):
+        flash(
+            _("The job queue is unavailable: the work is recorded and starts by itself once the queue is back."),
+            "warning",
+        )
     return redirect(url_for("allowance.run_detail", month=str(month)))
 
 

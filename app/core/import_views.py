@@ -8,7 +8,7 @@ from app.core import importing
 from app.core.importing import ImportJob, JobState
 from app.core.security import safe_redirect_target
 from app.core.tabular import FileRejected
-from app.core.tasks import apply_import
+from app.core.tasks import queue_import
 from app.extensions import db
 
 
@@ -54,7 +54,11 @@ def confirm_import(kind_name: str, confirm_cls):
     job = ImportJob(kind=kind_name, filename=staged[0], user_id=current_user.id, token=form.token.data)
     db.session.add(job)
     db.session.commit()
-    apply_import.delay(job.id)
+    if not queue_import(job.id):
+        flash(
+            _("The job queue is unavailable: the work is recorded and starts by itself once the queue is back."),
+            "warning",
+        )
     return redirect(url_for("main.import_job", job_id=job.id))
 
 

@@ -89,6 +89,11 @@ class ImportJob(TimestampMixin, db.Model):
     counts: Mapped[dict | None] = mapped_column(sa.JSON)
     errors: Mapped[list | None] = mapped_column(sa.JSON)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # For the reaper (app/core/reaper.py): when the job was last queued, when a worker last took
+    # it, and how many times one did.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     # named, not imported: core sits below the accounts domain
     user = db.relationship("User", lazy="joined")
 
@@ -142,13 +147,33 @@ def purge_old_uploads(max_age_seconds: int = 24 * 3600) -> int:
     return removed
 
 
+def _locked_job(job_id: int) -> ImportJob | None:
+    """The job, its row locked until the next commit; a second copy of its message waits here
+    while the first applies it, then finds it finished."""
+    return db.session.scalar(
+        sa.select(ImportJob)
+        .where(ImportJob.id == job_id)
+        .with_for_update(of=ImportJob)
+        .execution_options(populate_existing=True)
+    )
+
+
 def run_import_job(job_id: int) -> ImportJob:
-    """Apply a confirmed import (called by the Celery task). Commits."""
-    job = db.session.get(ImportJob, job_id)
+    """Apply a confirmed import (called by the Celery task). Commits.
+
+    The worker records that it took the job, then holds the job's row locked while it applies
+    the file: on PostgreSQL the lock shows the reaper that the job is alive, and goes with the
+    worker's connection if the worker dies (app/core/reaper.py)."""
+    job = _locked_job(job_id)
     if job is None or job.state in (JobState.done, JobState.failed):
+        db.session.commit()
         return job
-    job.state = JobState.running
+    job.state, job.claimed_at, job.attempts = JobState.running, utcnow(), job.attempts + 1
     db.session.commit()
+    job = _locked_job(job_id)
+    if job.state != JobState.running:  # another worker finished it meanwhile
+        db.session.commit()
+        return job
     user = job.user
     staged = load_upload(job.token, job.kind, job.user_id)
     reset = acting_user_id.set(job.user_id)

@@ -50,7 +50,9 @@ def scan_due() -> int:
     return created
 
 
-@shared_task(name="reminders.send_pending", acks_late=True)
+# Safe to run twice: each delivery is claimed in the database before it is sent (delivery.py), so
+# a message put back after its worker died sends only what was not sent. Routed to the mail queue.
+@shared_task(name="reminders.send_pending", acks_late=True, reject_on_worker_lost=True)
 def send_pending(budget_seconds: int = 50) -> int:
     """Send batches until nothing is due or the time budget is spent (the next tick goes on)."""
     sent, deadline = 0, time.monotonic() + budget_seconds

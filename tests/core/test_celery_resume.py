@@ -1,0 +1,256 @@
+"""Jobs that resume without a person (issue #13): real Celery worker and beat processes on Redis.
+
+A worker is killed (SIGKILL, the whole process) in the middle of a month's compute or of an
+import; its message stays unacknowledged in Redis for the hour of the visibility timeout. The
+process manager starts a new worker, and beat's reaper (every second here, with short
+thresholds) finds the work the database holds as unfinished and queues it again: the month
+ends line for line equal to a clean run, the import applied once. Nobody presses a button.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests import services
+
+pytestmark = pytest.mark.no_db_transaction
+ROOT = Path(__file__).resolve().parents[2]
+MONTH = "2026-06"
+REAPER = {"REAPER_EVERY_SECONDS": "1", "REAPER_DEAD_SECONDS": "2", "REAPER_STALL_SECONDS": "4"}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    if not services.redis_available():
+        services.missing("Redis")
+    from flask_migrate import upgrade
+
+    import config
+    from app import create_app, demo
+    from app.extensions import db
+
+    tmp = tmp_path_factory.mktemp("resume")
+    url = services.postgres_database(f"socialwork_resume_{os.getpid()}") or f"sqlite:///{tmp}/r.sqlite"
+    celery = {
+        **config.Config.CELERY,
+        "task_default_queue": services.QUEUE,  # the queues of this test run, as its workers see them
+        "broker_url": services.REDIS_URL,
+    }
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp / "uploads"), CELERY=celery)
+    with app.app_context():
+        upgrade()
+        rng = random.Random(11)
+        demo.seed_places(rng)
+        demo.seed_workers(rng, 4000)
+        demo.seed_exams(rng)
+        db.session.commit()
+    worker_env = {
+        **os.environ,
+        **REAPER,
+        "DATABASE_URL": url,
+        "REDIS_URL": services.REDIS_URL,
+        "INSTANCE_PATH": str(tmp),
+        "APP_CONFIG": "development",
+        "CELERY_QUEUE": services.QUEUE,
+    }
+    yield app, worker_env, tmp
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["celery"].close()
+    if url.startswith("postgresql"):
+        services.drop_postgres_database(sa.engine.make_url(url).database)
+
+
+def _purge():
+    import redis
+
+    from app.core.celery import QUEUES, queue_name
+
+    r = redis.Redis.from_url(services.REDIS_URL)
+    r.delete(*[queue_name(services.QUEUE, q) for q in QUEUES])
+
+
+def _beat(worker_env, tmp):
+    """celery beat, as the Procfile starts it (with the tick guard of app/core/celery.py)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.clocked", "celery", "-A", "worker.celery_app", "beat"]
+        + ["--loglevel=WARNING", "--schedule", str(tmp / f"beat-{time.monotonic_ns()}")],
+        cwd=ROOT,
+        env=worker_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(*processes):
+    for p in processes:
+        if p.poll() is None:
+            p.terminate()
+    for p in processes:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _wait(check, timeout=120, every=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out; last: {check()}")
+
+
+def _lines(app):
+    from app.allowance.models import AllowanceLine, AllowanceRun
+    from app.extensions import db
+
+    with app.app_context():
+        run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == date(2026, 6, 1)))
+        rows = db.session.execute(
+            sa.select(
+                AllowanceLine.worker_id,
+                AllowanceLine.kind,
+                AllowanceLine.corrects_month,
+                AllowanceLine.amount,
+                AllowanceLine.eligible_days,
+                AllowanceLine.rate,
+                AllowanceLine.formula,
+                AllowanceLine.ineligible,
+            )
+            .where(AllowanceLine.run_id == run.id)
+            .order_by(AllowanceLine.worker_id, AllowanceLine.kind, AllowanceLine.corrects_month)
+        ).all()
+        db.session.remove()
+        return [tuple(r) for r in rows]
+
+
+def _parts(app, run_id):
+    """(parts done, run finished, parts queued again after queue_compute queued them all at once)."""
+    from app.allowance.models import AllowanceRun, AllowanceRunPart
+    from app.extensions import db
+
+    with app.app_context():
+        parts = db.session.scalars(sa.select(AllowanceRunPart).where(AllowanceRunPart.run_id == run_id)).all()
+        state = (
+            sum(p.done for p in parts),
+            db.session.get(AllowanceRun, run_id).computed_at is not None,
+            sum(p.queued_at > min(q.queued_at for q in parts) for p in parts),
+        )
+        db.session.remove()
+        return state
+
+
+def test_a_worker_killed_mid_compute_is_resumed_by_the_reaper_and_the_month_equals_a_clean_run(env):
+    from app.allowance import compute
+    from app.allowance import services as allowance
+    from app.allowance.rules import Month
+    from app.allowance.tasks import queue_compute
+    from app.extensions import db
+
+    app, worker_env, tmp = env
+    with app.app_context():
+        run, districts = allowance.start_compute(Month.parse(MONTH), None)
+        for d in districts:
+            compute.compute_part(run.id, d)
+        allowance.finish_if_complete(run.id)
+        db.session.commit()
+        db.session.remove()
+    clean = _lines(app)
+    assert len(clean) > 500
+    _purge()
+    victim = services.start_celery_worker(worker_env, "victim")
+    beat = _beat(worker_env, tmp)
+    restarted = None
+    try:
+        with app.app_context():
+            run, districts = allowance.start_compute(Month.parse(MONTH), None)
+            db.session.commit()
+            run_id = run.id
+            assert queue_compute(run_id, districts)  # to this run's compute queue
+            db.session.remove()
+        _wait(lambda: _parts(app, run_id)[0] >= 2)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        done, finished, _ = _parts(app, run_id)
+        assert not finished and done < len(districts), "the kill came too late to test anything"
+        restarted = services.start_celery_worker(worker_env, "restarted")  # the process manager's restart
+        _wait(lambda: _parts(app, run_id)[1], timeout=120, every=0.2)
+        assert _parts(app, run_id)[2] >= 1, "no part was queued again: the reaper did not act"
+    finally:
+        _stop(victim, beat, *([restarted] if restarted else []))
+    assert _lines(app) == clean
+
+
+def _posts_file(community_code: str, n: int) -> bytes:
+    from app.core.identity import make_id_number
+
+    rows = ["身份证号,姓名,社区代码,岗位,到岗日期"]
+    for i in range(n):
+        number = make_id_number("500103", date(1960, 1, 1) + timedelta(days=i // 900), i % 900)
+        rows.append(f"{number},工作者{i},{community_code},专职工作人员,2024-01-01")
+    return ("\r\n".join(rows) + "\r\n").encode()
+
+
+def test_an_import_whose_worker_was_killed_is_resumed_by_the_reaper_and_applied_once(env):
+    from app.core import importing
+    from app.core.access import Role
+    from app.core.tasks import queue_import
+    from app.extensions import db
+    from app.workers.models import Worker
+    from tests import factories as f
+
+    app, worker_env, tmp = env
+    with app.app_context():
+        community = f.community("500103")
+        user = f.user(Role.coordinator, "resume_coord", districts=["500103"])
+        token = importing.stage_upload("posts", "posts.csv", _posts_file(community.code, 6000), user.id)
+        job = importing.ImportJob(kind="posts", filename="posts.csv", user_id=user.id, token=token)
+        db.session.add(job)
+        db.session.commit()
+        job_id, community_id = job.id, community.id
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Worker))
+        db.session.remove()
+
+    def job_state():
+        with app.app_context():
+            job = db.session.get(importing.ImportJob, job_id)
+            state = (job.state, job.attempts)
+            db.session.remove()
+            return state
+
+    _purge()
+    victim = services.start_celery_worker(worker_env, "import-victim")
+    beat = _beat(worker_env, tmp)
+    restarted = None
+    try:
+        with app.app_context():
+            assert queue_import(job_id)  # to this run's imports queue
+        _wait(lambda: job_state()[0] == importing.JobState.running)
+        time.sleep(0.3)  # well into the file
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        assert job_state()[0] == importing.JobState.running, "the kill came too late to test anything"
+        restarted = services.start_celery_worker(worker_env, "import-restarted")
+        state = _wait(lambda: (s := job_state())[0] in (importing.JobState.done, importing.JobState.failed) and s)
+        assert state == (importing.JobState.done, 2)  # taken twice, applied once
+    finally:
+        _stop(victim, beat, *([restarted] if restarted else []))
+    with app.app_context():
+        after = db.session.scalar(sa.select(sa.func.count()).select_from(Worker))
+        in_community = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Worker.id))).where(Worker.name.like("工作者%"))
+        )
+        db.session.remove()
+    assert after - before == 6000 and in_community == 6000, community_id
