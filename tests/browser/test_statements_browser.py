@@ -110,6 +110,12 @@ def test_the_worker_opens_their_statement_and_downloads_it(page, live_server, de
     expect(page.locator("#statement-lines tbody tr").first).to_contain_text("×")  # a formula: rate × days
     expect(page.locator("#statement")).not_to_contain_text(demo_worker.id_number)
     shot(page, "statement")
+    page.emulate_media(media="print")  # the print stylesheet: the statement alone, no menu or buttons
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.locator("#download-statement-pdf")).to_be_hidden()
+    expect(page.locator("#statement")).to_be_visible()
+    shot(page, "statement-print", phone=False)
+    page.emulate_media(media="screen")
     with page.expect_download() as info:
         page.click("#download-statement-pdf")
     download = info.value
