@@ -120,4 +120,5 @@ class ProgressReport:
     training: TrainingTable
     target: Target
     certified: CertifiedTable
+    certified_years: list[CertifiedTable]  # the city-wide (or districts') total at each year's end
     exams: list[Rate]  # by exam year, from the exams overview's figure

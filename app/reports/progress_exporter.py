@@ -14,7 +14,7 @@ TRACK_EN = {
 }
 LEVEL_EN = {lv: lv.value for lv in LEVELS}
 TOTAL = {"zh": "合计", "en": "Total"}
-TABLES = ("training", "certified", "exams")
+TABLES = ("training", "certified", "certified_years", "exams")
 
 
 def _h(lang: str, en: str, zh: str) -> str:
@@ -46,6 +46,16 @@ def certified_file(report: ProgressReport, lang: str) -> tuple[list[str], list[t
     return headers, rows
 
 
+def certified_years_file(report: ProgressReport, lang: str) -> tuple[list[str], list[tuple]]:
+    names = LEVEL_EN if lang == "en" else LEVEL_ZH
+    headers = [_h(lang, "year_end", "年末(截至)"), *[names[lv] for lv in LEVELS], _h(lang, "certified", "持证人数")]
+    rows = []
+    for table in report.certified_years:
+        total = table.total
+        rows.append((table.day, *[total.counts[lv] for lv in LEVELS], total.total))
+    return headers, rows
+
+
 def exams_file(report: ProgressReport, lang: str) -> tuple[list[str], list[tuple]]:
     headers = [
         _h(lang, "exam_year", "考试年度"),
@@ -56,7 +66,12 @@ def exams_file(report: ProgressReport, lang: str) -> tuple[list[str], list[tuple
     return headers, [(int(r.key), r.sat, r.passed, r.percent) for r in report.exams]
 
 
-BUILDERS = {"training": training_file, "certified": certified_file, "exams": exams_file}
+BUILDERS = {
+    "training": training_file,
+    "certified": certified_file,
+    "certified_years": certified_years_file,
+    "exams": exams_file,
+}
 
 
 def export_table(report: ProgressReport, table: str, fmt: str, lang: str = "zh") -> bytes:

@@ -142,6 +142,12 @@ def certified(user, year: int, as_of: date) -> CertifiedTable:
     return certified_table(year, day, rows)
 
 
+def certified_by_year(user, as_of: date, years: int = 5) -> list[CertifiedTable]:
+    """The certified table at the end of each of the last `years` years (the current one as of
+    `as_of`), oldest first: the trend beside the district table."""
+    return [certified(user, year, as_of) for year in range(as_of.year - years + 1, as_of.year + 1)]
+
+
 def exam_rates(user, as_of: date) -> list[Rate]:
     """Pass rates by exam year: the exams overview's figure (app/exams/reports.py), for the
     workers in the user's districts on `as_of`, over the years whose results were out by then."""
@@ -158,5 +164,6 @@ def progress_report(user, as_of: date, year: int) -> ProgressReport:
         training=training,
         target=plan_target(training),
         certified=certified(user, year, as_of),
+        certified_years=certified_by_year(user, as_of),
         exams=exam_rates(user, as_of),
     )

@@ -23,7 +23,7 @@ def test_from_the_menu_to_the_progress_page(page, live_server):
     expect(page).to_have_url(re.compile(r"/reports/progress"))
     expect(page.locator("#progress-title")).to_be_visible()
     expect(page.locator("#target-bar")).to_be_visible()
-    expect(page.locator(".how-counted")).to_have_count(3)
+    expect(page.locator(".how-counted")).to_have_count(4)
     expect(page.locator("#certified-table")).to_be_visible()
     expect(page.locator("#exams-table")).to_be_visible()
     shot(page, "reports-progress")

@@ -176,7 +176,7 @@ def test_the_page_and_its_files(client, trained):
     assert 'id="progress-link"' in reports
     html = client.get("/reports/progress?as_of=2026-06-30&year=2025").get_data(as_text=True)
     assert 'id="training-table"' in html and 'id="target-bar"' in html and "<svg" in html
-    assert html.count("how-counted") == 3 and 'id="target-form"' not in html
+    assert html.count("how-counted") == 4 and 'id="target-form"' not in html
     total = html.split('id="training-total"')[1].split("</tr>")[0]
     assert '<td class="text-end">3</td>' in total
     rows = client.get("/reports/progress/training.csv?as_of=2026-06-30").get_data().decode("utf-8-sig").splitlines()
@@ -187,6 +187,8 @@ def test_the_page_and_its_files(client, trained):
     assert sheet[0][:2] == ("district_code", "district")
     exams = client.get("/reports/progress/exams.csv?as_of=2026-06-30").get_data().decode("utf-8-sig").splitlines()
     assert exams[0] == "考试年度,参考科次,合格科次,合格率(%)" and exams[1] == "2024,2,2,100.0"
+    years = client.get("/reports/progress/certified_years.csv?as_of=2026-06-30").get_data().decode("utf-8-sig")
+    assert years.splitlines()[-1] == "2026-06-30,0,1,0,0,1"  # worker a's assistant level (the world's results)
     assert client.get("/reports/progress/nothing.csv").status_code == 404
 
 
