@@ -35,6 +35,7 @@ FONT = "cjk"
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 WIDTHS = (34, 40, 76, 30)  # item, level, formula, amount (mm; 180 in all)
 LINE_HEIGHT = 6.5
+WRAPPED_HEIGHT = 5  # each line of a formula that wraps
 
 
 def font_path() -> Path:
@@ -126,19 +127,19 @@ class StatementPDF(FPDF):
 
     def _row(self, cells) -> None:
         """A row whose formula may wrap: every cell as tall as the formula's lines."""
-        wrapped = self.multi_cell(WIDTHS[2], LINE_HEIGHT, cells[2], dry_run=True, output="LINES")
-        height = LINE_HEIGHT * max(1, len(wrapped))
+        wrapped = self.multi_cell(WIDTHS[2], WRAPPED_HEIGHT, cells[2], dry_run=True, output="LINES")
+        line_height = LINE_HEIGHT if len(wrapped) <= 1 else WRAPPED_HEIGHT
+        height = line_height * max(1, len(wrapped))
         if self.will_page_break(height):
             self.add_page()
         for i, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
             if i == 2:
-                self.multi_cell(width, LINE_HEIGHT, text, border=1, new_x="RIGHT", new_y="TOP")
+                self.multi_cell(width, line_height, text, border=1, align="L", new_x="RIGHT", new_y="TOP")
             else:
                 self.cell(width, height, text, border=1, align="R" if i == 3 else "L")
         self.ln(height)
 
     def _summary(self, s: Statement) -> None:
-        status = s.state.label if s.state != PayState.returned else _("Returned: %(reason)s", reason=s.reason)
         returned = [
             ("    " + _("of which returned by the bank (%(month)s) and paid again", month=f"{m:%Y-%m}"), f"{a:.2f}")
             for m, a in s.returned_in
@@ -150,12 +151,14 @@ class StatementPDF(FPDF):
             (_("Net"), f"{s.net:.2f}"),
             (_("Paid"), f"{s.paid:.2f}"),
             (_("Carried forward"), f"{s.carried_out:.2f}"),
-            (_("Payment status"), str(status)),
         )
         self.set_font(FONT, size=10)
         for label, value in rows:
             self.cell(110, LINE_HEIGHT, label, border=1)
             self.cell(70, LINE_HEIGHT, value, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+        status = s.state.label if s.state != PayState.returned else _("Returned: %(reason)s", reason=s.reason)
+        self.cell(40, LINE_HEIGHT, _("Payment status"), border=1)
+        self.multi_cell(140, LINE_HEIGHT, str(status), border=1, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def render(statements: Iterable[Statement]) -> bytes:
