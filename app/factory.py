@@ -32,7 +32,9 @@ from app.allowance import views as allowance_views
 from app.allowance.cli import allowance_cli
 from app.allowance.tasks import requeue_stalled_parts
 from app.api import admin_views as api_admin_views
+from app.api import audit_text as api_audit_text
 from app.api import views as api_views
+from app.audit import describe as audit_describe
 from app.audit import views as audit_views
 from app.core import cli_helpers, health
 from app.core.backup_cli import backup_cli
@@ -146,6 +148,7 @@ def wire_domains() -> None:
     register_section(exam_section)
     register_education_import()
     register_account_import()
+    audit_describe.SUBJECTS.update(api_audit_text.SUBJECTS)  # the API sits beside the audit pages, not below
     register_return_import()
     register_income_import()
     register_pay_import()

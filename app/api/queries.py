@@ -11,7 +11,7 @@ from app.allowance.rules import Month
 from app.api.models import ApiClient
 from app.core.services import RecordNotFound
 from app.extensions import db
-from app.payments.models import PaymentBatch, PaymentLine
+from app.payments.models import PaymentBatch, PaymentLine, PaymentResult
 from app.places.models import District
 from app.workers.models import Worker
 
@@ -136,8 +136,11 @@ def payments(batch_: PaymentBatch, districts: list[int] | None) -> sa.Select:
             pay.paid,
             pay.carried_out,
             pay.outcome,
+            PaymentResult.status.label("bank_result"),
+            PaymentResult.reason.label("bank_reason"),
         )
         .outerjoin(District, District.id == pay.district_id)
+        .outerjoin(PaymentResult, PaymentResult.line_id == pay.id)
         .where(pay.batch_id == batch_.id)
     )
     if districts is not None:

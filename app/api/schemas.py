@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from app.allowance.models import LineKind
 from app.exams.levels import Level
-from app.payments.models import Outcome
+from app.payments.models import BankResult, Outcome
 
 MONTH = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="A month is written YYYY-MM.")
 MAX_PER_PAGE = 1000
@@ -132,6 +132,14 @@ class PaymentSchema(ma.Schema):
     paid = Money(required=True)
     carried_out = Money(required=True)
     outcome = fields.Enum(Outcome, by_value=True, required=True)
+    bank_result = fields.Enum(
+        BankResult,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "What the bank's return file said: paid or returned (null: not yet known)."},
+    )
+    bank_reason = fields.String(required=True, allow_none=True, metadata={"description": "Why it was returned."})
 
 
 class PaymentList(PageMeta):
@@ -144,4 +152,9 @@ class ReturnUpload(ma.Schema):
 
 
 class ReturnResult(ma.Schema):
-    message = fields.String(required=True)
+    month = fields.String(required=True)
+    rows = fields.Integer(required=True, metadata={"description": "Rows read."})
+    paid = fields.Integer(required=True, metadata={"description": "Payments marked paid out."})
+    returned = fields.Integer(required=True, metadata={"description": "Payments marked returned."})
+    unchanged = fields.Integer(required=True, metadata={"description": "Rows already recorded (a file sent again)."})
+    returned_amount = Money(required=True, metadata={"description": "Carried as payable into the next batch."})

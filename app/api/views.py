@@ -2,6 +2,7 @@
 rate per client and records every call). Lists are pages: ?page=&per_page= (≤ 1000), with the
 next page's URL in the body and in a `Link` header."""
 
+from decimal import Decimal
 from http import HTTPStatus
 
 from flask import request, url_for
@@ -24,8 +25,12 @@ from app.api.schemas import (
     ReturnUpload,
     RunList,
 )
+from app.core.audit import AuditAction, record
 from app.core.services import NotPermitted, RecordNotFound
+from app.core.tabular import FileRejected
+from app.extensions import db
 from app.payments.queries import totals
+from app.payments.returns import apply_return, plan_return
 
 ERRORS = (401, 403, 404, 429)
 LINK = {
@@ -169,12 +174,32 @@ def batch_payments(month: str, page: int, per_page: int, district: str | None = 
 
 @bp.route("/batches/<month>/returns", methods=["POST"])
 @bp.arguments(ReturnUpload, location="files")
-@bp.response(202, ReturnResult)
-@bp.alt_response(501, response="NOT_IMPLEMENTED", description="The import of bank return files is not built yet.")
-@_errors(*ERRORS)
-def upload_returns(_upload, month: str):
-    """Upload the bank's return file for a batch (scope read+returns): marks payments paid or returned."""
-    require_returns_scope(current_client())
-    queries.batch(month)
-    # The bank-return import (app/payments/returns.py) does not exist yet: say so, plainly.
-    abort(501, message=_("Importing bank return files is not available yet; upload the file again once it is."))
+@bp.response(200, ReturnResult)
+@_errors(*ERRORS, 409)
+def upload_returns(upload: dict, month: str):
+    """Upload the bank's return file for a batch (scope read+returns): each row marks a payment paid
+    out or returned (all or nothing; rows outside the client's districts read as not in the batch).
+    A file with bad rows answers 422 with every row's error, and nothing is recorded."""
+    client = current_client()
+    require_returns_scope(client)
+    batch = queries.batch(month)
+    file = upload["file"]
+    districts = queries.district_ids(client, None)
+    try:
+        plan = plan_return(
+            batch, file.filename or "return.csv", file.read(), None if districts is None else set(districts)
+        )
+    except FileRejected as rejected:
+        abort(422, message=rejected.message)
+    if not plan.ok:
+        rows = [{"row": e.row, "column": e.column, "message": e.message} for e in plan.errors]
+        abort(422, message=_("The file has rows in error; nothing was recorded."), errors={"rows": rows})
+    try:
+        counts = apply_return(plan)
+    except FileRejected as rejected:
+        db.session.rollback()
+        abort(409, message=rejected.message)
+    record(AuditAction.import_, "api_client", client.id, f"API {client.name}: bank return {plan.filename} for {month}")
+    db.session.commit()
+    returned = sum((r.amount for r in plan.returned), Decimal(0))
+    return {"month": month, "rows": plan.total_rows, **counts, "returned_amount": returned}

@@ -13,6 +13,7 @@ from app.api import services
 from app.api.models import ApiCall, ApiScope
 from app.core.audit import AuditLog
 from app.core.timeutil import local_today, utcnow
+from app.payments.models import PaymentLine, PaymentResult
 from tests.api.helpers import bearer, client_token, paid_month
 from tests.factories import login
 
@@ -42,21 +43,43 @@ def test_no_token_an_unknown_one_a_revoked_one_and_an_expired_one_all_get_401(cl
     assert client.get("/api/runs", headers=bearer(token)).status_code == 401
 
 
-def test_a_read_token_cannot_upload_a_return_file_and_a_returns_token_is_told_the_import_is_not_built(
-    client, world, month
-):
+def test_a_read_token_cannot_upload_a_return_file_and_a_returns_token_marks_the_payments(client, db, world, month):
+    _run, batch = month
+    paid = db.session.scalar(sa.select(PaymentLine).where(PaymentLine.batch_id == batch.id, PaymentLine.paid > 0))
+    returned = f"{paid.account_no},{paid.paid},失败,账户已销户"
     _reader, read_token = client_token("reader")
-    refused = client.post("/api/batches/2025-01/returns", headers=bearer(read_token), data=_file())
+    refused = client.post("/api/batches/2025-01/returns", headers=bearer(read_token), data=_file(returned))
     assert refused.status_code == 403 and refused.get_json()["code"] == 403
-    _uploader, token = client_token("uploader", scope=ApiScope.read_returns)
-    answer = client.post("/api/batches/2025-01/returns", headers=bearer(token), data=_file())
-    assert answer.status_code == 501 and answer.get_json()["message"]
-    assert client.post("/api/batches/2031-01/returns", headers=bearer(token), data=_file()).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentResult)) == 0
+
+    uploader, token = client_token("uploader", scope=ApiScope.read_returns)
+    wrong = client.post(
+        "/api/batches/2025-01/returns", headers=bearer(token), data=_file(f"{paid.account_no},1.00,成功,")
+    )
+    assert wrong.status_code == 422 and wrong.get_json()["errors"]["rows"][0]["row"] == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentResult)) == 0
+
+    answer = client.post("/api/batches/2025-01/returns", headers=bearer(token), data=_file(returned))
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json() == {
+        "month": "2025-01",
+        "rows": 1,
+        "paid": 0,
+        "returned": 1,
+        "unchanged": 0,
+        "returned_amount": "120.00",
+    }
+    payment = _payment_of(client, token, world.worker_a)
+    assert (payment["bank_result"], payment["bank_reason"]) == ("returned", "账户已销户")
+    imports = sa.select(AuditLog).where(AuditLog.action == "import", AuditLog.entity_type == "api_client")
+    assert db.session.scalar(imports).entity_id == uploader.id
+    assert client.post("/api/batches/2031-01/returns", headers=bearer(token), data=_file(returned)).status_code == 404
 
 
-def _file():
+def _file(*rows):
     # A fresh stream per request: the test client closes the one it sends.
-    return {"file": (io.BytesIO("账号,金额,状态,原因\n".encode()), "return.csv")}
+    text = "\r\n".join(["账号,金额,状态,原因", *rows]) + "\r\n"
+    return {"file": (io.BytesIO(text.encode("gb18030")), "回盘.csv")}
 
 
 def test_a_district_client_sees_only_its_districts(client, world, month):
@@ -180,14 +203,16 @@ def test_the_openapi_document_is_valid_and_every_get_answers_as_it_says(client, 
         error_schema = _inline(document["paths"][paths[url]]["get"]["responses"]["401"], components)
         OAS30Validator(error_schema["content"]["application/json"]["schema"]).validate(refused.get_json())
     upload = document["paths"]["/api/batches/{month}/returns"]["post"]
-    assert "multipart/form-data" in upload["requestBody"]["content"] and "501" in upload["responses"]
+    assert "multipart/form-data" in upload["requestBody"]["content"] and "422" in upload["responses"]
 
 
 def test_the_docs_page_lists_each_operation_and_the_api_needs_no_csrf_but_the_admin_pages_do(client, world):
     page = client.get("/api/docs").get_data(as_text=True)
     assert 'id="op-get-api-runs-month-lines"' in page and 'id="op-post-api-batches-month-returns"' in page
     _c, token = client_token("uploader", scope=ApiScope.read_returns)
-    assert client.post("/api/batches/2031-01/returns", headers=bearer(token), data=_file()).status_code == 404
+    assert (
+        client.post("/api/batches/2031-01/returns", headers=bearer(token), data=_file("x,1,成功,")).status_code == 404
+    )
     login(client, world.admin.username)
     no_token = client.post("/api-clients/new", data={"name": "x", "scope": "read", "expires_on": "2031-01-01"})
     assert no_token.status_code == 400
