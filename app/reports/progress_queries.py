@@ -38,8 +38,9 @@ def talent_plan() -> TalentPlan:
     return plan or TalentPlan(name=DEFAULT_PLAN_NAME, target=DEFAULT_TARGET)
 
 
-def district_on(day: date) -> sa.Subquery:
-    """(worker_id, district_id): the district of each worker's latest post started by `day`."""
+def district_on(day: date, among: sa.Select | None = None) -> sa.Subquery:
+    """(worker_id, district_id): the district of each worker's latest post started by `day`;
+    with `among` (a select of worker ids), only those workers' posts are ranked."""
     ranked = (
         sa.select(
             PostPeriod.worker_id,
@@ -50,17 +51,24 @@ def district_on(day: date) -> sa.Subquery:
         )
         .join(Community, Community.id == PostPeriod.community_id)
         .where(PostPeriod.start_date <= day)
-        .subquery()
     )
+    if among is not None:
+        ranked = ranked.where(PostPeriod.worker_id.in_(among))
+    ranked = ranked.subquery()
     return sa.select(ranked.c.worker_id, ranked.c.district_id).where(ranked.c.n == 1).subquery()
 
 
-def _in_scope(worker_id, scope: set[int] | None, day: date):
-    """SQL: the worker was in one of the districts on `day` (always true city-wide)."""
+def _in_scope(worker_id, scope: set[int] | None, day: date, among: sa.Select | None = None):
+    """SQL: the worker was in one of the districts on `day` (always true city-wide); `among`
+    narrows the posts ranked to the workers who can count at all."""
     if scope is None:
         return sa.true()
-    where = district_on(day)
+    where = district_on(day, among)
     return worker_id.in_(sa.select(where.c.worker_id).where(where.c.district_id.in_(scope or [0])))
+
+
+def _completers() -> sa.Select:
+    return sa.select(Enrolment.worker_id).where(Enrolment.completed.is_(True))
 
 
 def _completions(scope: set[int] | None, as_of: date) -> sa.Select:
@@ -80,7 +88,7 @@ def _completions(scope: set[int] | None, as_of: date) -> sa.Select:
             Enrolment.completed.is_(True),
             TrainingSession.status == SessionStatus.completed,
             last.c.last < day_end(as_of),
-            _in_scope(Enrolment.worker_id, scope, as_of),
+            _in_scope(Enrolment.worker_id, scope, as_of, among=_completers()),
         )
     )
 
@@ -128,7 +136,7 @@ def certified(user, year: int, as_of: date) -> CertifiedTable:
         .group_by(Qualification.worker_id)
         .subquery()
     )
-    where = district_on(day)
+    where = district_on(day, among=sa.select(highest.c.worker_id))
     stmt = (
         sa.select(District.code, District.name, highest.c.rank, sa.func.count())
         .join(where, where.c.worker_id == highest.c.worker_id)
