@@ -136,8 +136,8 @@ def _lines(app):
         return [tuple(r) for r in rows]
 
 
-def _parts(app, run_id):
-    """(parts done, run finished, parts queued again after queue_compute queued them all at once)."""
+def _parts(app, run_id, queued=None):
+    """(parts done, run finished, parts queued again since `queued`, when queue_compute queued them)."""
     from app.allowance.models import AllowanceRun, AllowanceRunPart
     from app.extensions import db
 
@@ -146,20 +146,21 @@ def _parts(app, run_id):
         state = (
             sum(p.done for p in parts),
             db.session.get(AllowanceRun, run_id).computed_at is not None,
-            sum(p.queued_at > min(q.queued_at for q in parts) for p in parts),
+            sum(queued is not None and p.queued_at > queued for p in parts),
         )
         db.session.remove()
         return state
 
 
-def test_a_worker_killed_mid_compute_is_resumed_by_the_reaper_and_the_month_equals_a_clean_run(env):
+@pytest.fixture(scope="module")
+def clean(env):
+    """The month's lines computed in this process, part after part: what every run must equal."""
     from app.allowance import compute
     from app.allowance import services as allowance
     from app.allowance.rules import Month
-    from app.allowance.tasks import queue_compute
     from app.extensions import db
 
-    app, worker_env, tmp = env
+    app = env[0]
     with app.app_context():
         run, districts = allowance.start_compute(Month.parse(MONTH), None)
         for d in districts:
@@ -167,69 +168,121 @@ def test_a_worker_killed_mid_compute_is_resumed_by_the_reaper_and_the_month_equa
         allowance.finish_if_complete(run.id)
         db.session.commit()
         db.session.remove()
-    clean = _lines(app)
-    assert len(clean) > 500
+    lines = _lines(app)
+    assert len(lines) > 500
+    return lines
+
+
+def _queue_month(app):
+    """Compute pressed: the run recorded and its parts sent to this run's compute queue."""
+    from app.allowance import services as allowance
+    from app.allowance.models import AllowanceRun
+    from app.allowance.rules import Month
+    from app.allowance.tasks import queue_compute
+    from app.extensions import db
+
+    with app.app_context():
+        run, districts = allowance.start_compute(Month.parse(MONTH), None)
+        db.session.commit()
+        run_id = run.id
+        assert queue_compute(run_id, districts)
+        queued = db.session.get(AllowanceRun, run_id).parts[0].queued_at
+        db.session.remove()
+    return run_id, len(districts), queued
+
+
+def test_a_worker_killed_mid_compute_is_resumed_by_the_reaper_and_the_month_equals_a_clean_run(env, clean):
+    app, worker_env, tmp = env
     _purge()
     victim = services.start_celery_worker(worker_env, "victim")
     beat = _beat(worker_env, tmp)
     restarted = None
     try:
-        with app.app_context():
-            run, districts = allowance.start_compute(Month.parse(MONTH), None)
-            db.session.commit()
-            run_id = run.id
-            assert queue_compute(run_id, districts)  # to this run's compute queue
-            db.session.remove()
+        run_id, parts, queued = _queue_month(app)
         _wait(lambda: _parts(app, run_id)[0] >= 2)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
         done, finished, _ = _parts(app, run_id)
-        assert not finished and done < len(districts), "the kill came too late to test anything"
+        assert not finished and done < parts, "the kill came too late to test anything"
         restarted = services.start_celery_worker(worker_env, "restarted")  # the process manager's restart
         _wait(lambda: _parts(app, run_id)[1], timeout=120, every=0.2)
-        assert _parts(app, run_id)[2] >= 1, "no part was queued again: the reaper did not act"
+        assert _parts(app, run_id, queued)[2] >= 1, "no part was queued again: the reaper did not act"
     finally:
         _stop(victim, beat, *([restarted] if restarted else []))
     assert _lines(app) == clean
 
 
-def _posts_file(community_code: str, n: int) -> bytes:
+def test_parts_lost_with_redis_s_queue_are_sent_again_by_the_reaper(env, clean):
+    """Redis restarted without its data while the parts waited in the queue."""
+    app, worker_env, tmp = env
+    _purge()
+    run_id, parts, queued = _queue_month(app)
+    _purge()  # every queued part is gone from the broker; the database still says what to do
+    worker, beat = services.start_celery_worker(worker_env, "after-redis"), _beat(worker_env, tmp)
+    try:
+        _wait(lambda: _parts(app, run_id)[1], timeout=120, every=0.2)
+        assert _parts(app, run_id, queued)[2] == parts  # every part queued again, by the reaper
+    finally:
+        _stop(worker, beat)
+    assert _lines(app) == clean
+
+
+def _posts_file(community_code: str, n: int, first: int = 0) -> bytes:
     from app.core.identity import make_id_number
 
     rows = ["身份证号,姓名,社区代码,岗位,到岗日期"]
-    for i in range(n):
+    for i in range(first, first + n):
         number = make_id_number("500103", date(1960, 1, 1) + timedelta(days=i // 900), i % 900)
         rows.append(f"{number},工作者{i},{community_code},专职工作人员,2024-01-01")
     return ("\r\n".join(rows) + "\r\n").encode()
 
 
-def test_an_import_whose_worker_was_killed_is_resumed_by_the_reaper_and_applied_once(env):
+def _import_job(app, username: str, rows: int, first: int = 0) -> tuple[int, int]:
+    """A confirmed import of `rows` new workers, recorded as queued: (job id, workers before)."""
     from app.core import importing
     from app.core.access import Role
-    from app.core.tasks import queue_import
     from app.extensions import db
     from app.workers.models import Worker
     from tests import factories as f
 
-    app, worker_env, tmp = env
     with app.app_context():
         community = f.community("500103")
-        user = f.user(Role.coordinator, "resume_coord", districts=["500103"])
-        token = importing.stage_upload("posts", "posts.csv", _posts_file(community.code, 6000), user.id)
+        user = f.user(Role.coordinator, username, districts=["500103"])
+        token = importing.stage_upload("posts", "posts.csv", _posts_file(community.code, rows, first), user.id)
         job = importing.ImportJob(kind="posts", filename="posts.csv", user_id=user.id, token=token)
         db.session.add(job)
         db.session.commit()
-        job_id, community_id = job.id, community.id
+        job_id = job.id
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Worker))
         db.session.remove()
+    return job_id, before
 
-    def job_state():
-        with app.app_context():
-            job = db.session.get(importing.ImportJob, job_id)
-            state = (job.state, job.attempts)
-            db.session.remove()
-            return state
 
+def _job_state(app, job_id):
+    from app.core import importing
+    from app.extensions import db
+    from app.workers.models import Worker
+
+    with app.app_context():
+        job = db.session.get(importing.ImportJob, job_id)
+        state = (job.state, job.attempts, db.session.scalar(sa.select(sa.func.count()).select_from(Worker)))
+        db.session.remove()
+        return state
+
+
+def _finished(app, job_id):
+    from app.core.importing import JobState
+
+    state = _job_state(app, job_id)
+    return state if state[0] in (JobState.done, JobState.failed) else None
+
+
+def test_an_import_whose_worker_was_killed_is_resumed_by_the_reaper_and_applied_once(env):
+    from app.core.importing import JobState
+    from app.core.tasks import queue_import
+
+    app, worker_env, tmp = env
+    job_id, before = _import_job(app, "resume_coord", 6000)
     _purge()
     victim = services.start_celery_worker(worker_env, "import-victim")
     beat = _beat(worker_env, tmp)
@@ -237,20 +290,31 @@ def test_an_import_whose_worker_was_killed_is_resumed_by_the_reaper_and_applied_
     try:
         with app.app_context():
             assert queue_import(job_id)  # to this run's imports queue
-        _wait(lambda: job_state()[0] == importing.JobState.running)
+        _wait(lambda: _job_state(app, job_id)[0] == JobState.running)
         time.sleep(0.3)  # well into the file
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
-        assert job_state()[0] == importing.JobState.running, "the kill came too late to test anything"
+        assert _job_state(app, job_id)[:2] == (JobState.running, 1), "the kill came too late to test anything"
         restarted = services.start_celery_worker(worker_env, "import-restarted")
-        state = _wait(lambda: (s := job_state())[0] in (importing.JobState.done, importing.JobState.failed) and s)
-        assert state == (importing.JobState.done, 2)  # taken twice, applied once
+        state = _wait(lambda: _finished(app, job_id))
     finally:
         _stop(victim, beat, *([restarted] if restarted else []))
+    assert state == (JobState.done, 2, before + 6000)  # taken twice, applied once
+
+
+def test_an_import_lost_with_redis_s_queue_is_applied_once_the_reaper_sends_it(env):
+    from app.core.importing import JobState
+    from app.core.tasks import queue_import
+
+    app, worker_env, tmp = env
+    job_id, before = _import_job(app, "lost_coord", 50, first=90000)
+    _purge()
     with app.app_context():
-        after = db.session.scalar(sa.select(sa.func.count()).select_from(Worker))
-        in_community = db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Worker.id))).where(Worker.name.like("工作者%"))
-        )
-        db.session.remove()
-    assert after - before == 6000 and in_community == 6000, community_id
+        assert queue_import(job_id)
+    _purge()  # Redis restarted without its data: the job's message is gone, the job says queued
+    worker, beat = services.start_celery_worker(worker_env, "import-after-redis"), _beat(worker_env, tmp)
+    try:
+        state = _wait(lambda: _finished(app, job_id))
+    finally:
+        _stop(worker, beat)
+    assert state == (JobState.done, 1, before + 50)
