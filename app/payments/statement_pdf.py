@@ -126,7 +126,13 @@ class StatementPDF(FPDF):
             self.ln()
 
     def _row(self, cells) -> None:
-        """A row whose formula may wrap: every cell as tall as the formula's lines."""
+        """A row whose formula may wrap: every cell as tall as the formula's lines (most fit on one:
+        plain cells then, measuring is cheaper than wrapping)."""
+        if self._fits(cells[2], WIDTHS[2]):
+            for i, (width, text) in enumerate(zip(WIDTHS, cells, strict=True)):
+                self.cell(width, LINE_HEIGHT, text, border=1, align="R" if i == 3 else "L")
+            self.ln(LINE_HEIGHT)
+            return
         wrapped = self.multi_cell(WIDTHS[2], WRAPPED_HEIGHT, cells[2], dry_run=True, output="LINES")
         line_height = LINE_HEIGHT if len(wrapped) <= 1 else WRAPPED_HEIGHT
         height = line_height * max(1, len(wrapped))
@@ -158,7 +164,13 @@ class StatementPDF(FPDF):
             self.cell(70, LINE_HEIGHT, value, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
         status = s.state.label if s.state != PayState.returned else _("Returned: %(reason)s", reason=s.reason)
         self.cell(40, LINE_HEIGHT, _("Payment status"), border=1)
-        self.multi_cell(140, LINE_HEIGHT, str(status), border=1, align="L", new_x="LMARGIN", new_y="NEXT")
+        if self._fits(str(status), 140):
+            self.cell(140, LINE_HEIGHT, str(status), border=1, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(140, LINE_HEIGHT, str(status), border=1, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def _fits(self, text: str, width: float) -> bool:
+        return self.get_string_width(text) <= width - 2 * self.c_margin
 
 
 def render(statements: Iterable[Statement]) -> bytes:
