@@ -242,3 +242,15 @@ def test_a_returned_payment_is_carried_into_the_next_statement_and_named_there(c
     assert "2025-01" in returned and "90.00" in returned
     (page,) = pdf_pages(client.get("/payments/mine/2025-02/statement.pdf").data)
     assert "2025-01" in page and "210.00" in page
+
+
+def test_the_font_is_found_and_a_collections_simplified_chinese_face_is_used(app):
+    from fontTools.ttLib import TTCollection
+
+    from app.payments.statement_pdf import collection_index, font_path
+
+    with app.app_context():
+        path = font_path()
+    if path.suffix.lower() == ".ttc":
+        face = TTCollection(str(path), lazy=True).fonts[collection_index(path)]
+        assert face["name"].getDebugName(4).endswith((" SC", " GB"))
