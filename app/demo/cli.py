@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from app import demo
 from app.demo import reports as demo_reports
+from app.demo import training as demo_training
 from app.extensions import db
 from app.workers.models import Worker
 
@@ -27,6 +28,7 @@ def seed_demo_command(count):
         else:  # a bar that cannot redraw leaves a stray line in logs and in `make run`
             demo.seed_workers(rng, count)
         demo.seed_exams(rng)
+        demo_training.seed_training(rng)
         demo_reports.seed_reports(rng)
         demo_reports.seed_pay_floor(rng)
         click.echo(f"Demo data loaded: {count} workers.")
