@@ -3,14 +3,19 @@
 import hashlib
 import secrets
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.api.models import ApiClient, ApiScope
+from app.core.audit import AuditAction, record
 from app.core.services import ServiceError
+from app.core.tabular import FileRejected
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
+from app.payments.models import PaymentBatch
+from app.payments.returns import apply_return, plan_return
 from app.places.models import District
 
 TOKEN_PREFIX = "swapi_"
@@ -68,3 +73,33 @@ def client_for_token(token: str | None) -> ApiClient | None:
     if client is None or not client.active_on(local_today()):
         return None
     return client
+
+
+class ReturnRefused(ServiceError):
+    """A return file not recorded: unreadable (422), rows in error (422, each row's), or another
+    file marked some of the same payments meanwhile (409)."""
+
+    def __init__(self, message: str, rows: list[dict] | None = None, status: int = 422):
+        super().__init__(message)
+        self.rows, self.status = rows or [], status
+
+
+def import_return(client: ApiClient, batch: PaymentBatch, filename: str, data: bytes) -> dict:
+    """Record a bank return file for a batch, all or nothing (flushes; the caller commits). Rows
+    naming payments outside the client's districts read as payments not in the batch."""
+    districts = None if client.city_wide else {d.id for d in client.districts}
+    try:
+        plan = plan_return(batch, filename, data, districts)
+    except FileRejected as rejected:
+        raise ReturnRefused(rejected.message) from None
+    if not plan.ok:
+        rows = [{"row": e.row, "column": e.column, "message": e.message} for e in plan.errors]
+        raise ReturnRefused(_("The file has rows in error; nothing was recorded."), rows)
+    try:
+        counts = apply_return(plan)
+    except FileRejected as rejected:
+        raise ReturnRefused(rejected.message, status=409) from None
+    month = f"{batch.month:%Y-%m}"
+    record(AuditAction.import_, "api_client", client.id, f"API {client.name}: bank return {plan.filename} for {month}")
+    returned = sum((r.amount for r in plan.returned), Decimal(0))
+    return {"month": month, "rows": plan.total_rows, **counts, "returned_amount": returned}

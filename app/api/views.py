@@ -2,7 +2,6 @@
 rate per client and records every call). Lists are pages: ?page=&per_page= (≤ 1000), with the
 next page's URL in the body and in a `Link` header."""
 
-from decimal import Decimal
 from http import HTTPStatus
 
 from flask import request, url_for
@@ -10,7 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 from werkzeug.exceptions import HTTPException
 
-from app.api import queries
+from app.api import queries, services
 from app.api.auth import current_client, require_returns_scope
 from app.api.blueprint import bp
 from app.api.masking import masked_lines, masked_payments
@@ -25,12 +24,9 @@ from app.api.schemas import (
     ReturnUpload,
     RunList,
 )
-from app.core.audit import AuditAction, record
 from app.core.services import NotPermitted, RecordNotFound
-from app.core.tabular import FileRejected
 from app.extensions import db
 from app.payments.queries import totals
-from app.payments.returns import apply_return, plan_return
 
 ERRORS = (401, 403, 404, 429)
 LINK = {
@@ -184,22 +180,10 @@ def upload_returns(upload: dict, month: str):
     require_returns_scope(client)
     batch = queries.batch(month)
     file = upload["file"]
-    districts = queries.district_ids(client, None)
     try:
-        plan = plan_return(
-            batch, file.filename or "return.csv", file.read(), None if districts is None else set(districts)
-        )
-    except FileRejected as rejected:
-        abort(422, message=rejected.message)
-    if not plan.ok:
-        rows = [{"row": e.row, "column": e.column, "message": e.message} for e in plan.errors]
-        abort(422, message=_("The file has rows in error; nothing was recorded."), errors={"rows": rows})
-    try:
-        counts = apply_return(plan)
-    except FileRejected as rejected:
+        result = services.import_return(client, batch, file.filename or "return.csv", file.read())
+    except services.ReturnRefused as refused:
         db.session.rollback()
-        abort(409, message=rejected.message)
-    record(AuditAction.import_, "api_client", client.id, f"API {client.name}: bank return {plan.filename} for {month}")
+        abort(refused.status, message=refused.message, **({"errors": {"rows": refused.rows}} if refused.rows else {}))
     db.session.commit()
-    returned = sum((r.amount for r in plan.returned), Decimal(0))
-    return {"month": month, "rows": plan.total_rows, **counts, "returned_amount": returned}
+    return result
