@@ -69,6 +69,7 @@ class StatementLine:
 class Statement:
     month: date
     worker_id: int
+    district_id: int | None
     name: str
     id_number: str
     district: str
@@ -248,6 +249,7 @@ def _statement(batch, row: PaymentLine, lines: list[AllowanceLine], result, name
     return Statement(
         month=batch.month,
         worker_id=row.worker_id,
+        district_id=row.district_id,
         name=row.holder_name,
         id_number=row.id_number,
         district=names.get(row.district_id, ""),

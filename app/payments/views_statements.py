@@ -48,7 +48,11 @@ def worker_statement(month: str, worker_id: int):
         "payments/statement.html",
         s=statement,
         pdf_url=url_for("payments.worker_statement_pdf", month=month, worker_id=worker_id),
-        back_url=url_for("payments.statement_index", month=month),
+        back_url=(
+            url_for("payments.statement_index", month=month, district=statement.district_id)
+            if current_user.role in PAYROLL_ROLES
+            else url_for("workers.worker_detail", worker_id=worker_id)
+        ),
     )
 
 

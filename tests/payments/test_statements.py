@@ -160,6 +160,8 @@ def test_district_staff_read_statements_in_their_districts_only(who, client, wor
     f.login(client, getattr(world, who).username)
     own = client.get(f"/payments/batches/2025-01/statements/{world.worker_a.id}")
     assert own.status_code == 200 and world.worker_a.name in own.get_data(as_text=True)
+    back = re.search(r'href="([^"]+)" id="statement-back"', own.get_data(as_text=True)).group(1)
+    assert client.get(back).status_code == 200  # a coordinator back to the worker, payroll to the district's list
     assert client.get(f"/payments/batches/2025-01/statements/{world.worker_a.id}/statement.pdf").status_code == 200
     assert client.get(f"/payments/batches/2025-01/statements/{world.worker_b.id}").status_code == 404
     assert client.get(f"/payments/batches/2025-01/statements/{world.worker_b.id}/statement.pdf").status_code == 404
