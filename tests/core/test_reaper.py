@@ -128,3 +128,18 @@ def test_a_second_copy_of_a_message_finds_the_work_done_and_does_nothing(app_ctx
     assert compute_part(run.id, part.district_id) == 0
     db.session.expire_all()
     assert part.done and part.attempts == 1 and part.lines == first
+
+
+def test_the_pages_say_when_work_is_being_resumed(app, client, world):
+    from tests.factories import login
+
+    long_ago = utcnow() - timedelta(minutes=5)
+    job = _job(world, state=JobState.running, queued_at=utcnow(), claimed_at=long_ago, attempts=2)
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.computed_at.is_(None)))
+    _parts(run)[0].attempts = 2
+    db.session.commit()
+    login(client, world.coord_a.username)
+    assert 'id="job-resumed"' in client.get(f"/imports/{job.id}").get_data(as_text=True)
+    payroll = app.test_client()
+    login(payroll, world.payroll_city.username)
+    assert 'id="resumed"' in payroll.get(f"/allowance/runs/{run.month:%Y-%m}").get_data(as_text=True)
