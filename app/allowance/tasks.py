@@ -24,15 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def _locked_part(run_id: int, district_id: int | None) -> AllowanceRunPart | None:
-    """The part, its row locked until the next commit: a second copy of its message waits here
-    while the first computes it, then finds it done."""
+    """The part, its row locked until the next commit; None when another worker holds it (on
+    PostgreSQL): a second copy of its message then leaves it to that worker, and if that worker
+    dies the reaper sends the part again."""
     same_district = (
         AllowanceRunPart.district_id.is_(None) if district_id is None else AllowanceRunPart.district_id == district_id
     )
     return db.session.scalar(
         sa.select(AllowanceRunPart)
         .where(AllowanceRunPart.run_id == run_id, same_district)
-        .with_for_update()
+        .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
 

@@ -148,12 +148,13 @@ def purge_old_uploads(max_age_seconds: int = 24 * 3600) -> int:
 
 
 def _locked_job(job_id: int) -> ImportJob | None:
-    """The job, its row locked until the next commit; a second copy of its message waits here
-    while the first applies it, then finds it finished."""
+    """The job, its row locked until the next commit; None when another worker holds it (on
+    PostgreSQL): a second copy of its message then leaves it to that worker, and if that worker
+    dies the reaper sends the job again."""
     return db.session.scalar(
         sa.select(ImportJob)
         .where(ImportJob.id == job_id)
-        .with_for_update(of=ImportJob)
+        .with_for_update(skip_locked=True, of=ImportJob)
         .execution_options(populate_existing=True)
     )
 
@@ -165,15 +166,15 @@ def run_import_job(job_id: int) -> ImportJob:
     the file: on PostgreSQL the lock shows the reaper that the job is alive, and goes with the
     worker's connection if the worker dies (app/core/reaper.py)."""
     job = _locked_job(job_id)
-    if job is None or job.state in (JobState.done, JobState.failed):
+    if job is None or job.state in (JobState.done, JobState.failed):  # missing, another worker's, or finished
         db.session.commit()
-        return job
+        return job or db.session.get(ImportJob, job_id)
     job.state, job.claimed_at, job.attempts = JobState.running, utcnow(), job.attempts + 1
     db.session.commit()
     job = _locked_job(job_id)
-    if job.state != JobState.running:  # another worker finished it meanwhile
+    if job is None or job.state != JobState.running:  # another worker holds it, or finished it meanwhile
         db.session.commit()
-        return job
+        return job or db.session.get(ImportJob, job_id)
     user = job.user
     staged = load_upload(job.token, job.kind, job.user_id)
     reset = acting_user_id.set(job.user_id)
