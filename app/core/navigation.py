@@ -31,6 +31,8 @@ PARENTS = {
     "payments.account_import": ("payments.accounts", _l("Bank accounts")),
     "payments.account_create": ("payments.accounts", _l("Bank accounts")),
     "payments.return_import": ("payments.batch_detail", _l("Payment batch")),
+    "api_pages.client_create": ("api_pages.client_list", _l("API clients")),
+    "api_pages.client_detail": ("api_pages.client_list", _l("API clients")),
     "places.places_import": ("places.district_list", _l("Places")),
     "places.community_edit": ("places.district_list", _l("Places")),
     "places.street_create": ("places.district_detail", _l("District")),
