@@ -318,3 +318,28 @@ def test_an_import_lost_with_redis_s_queue_is_applied_once_the_reaper_sends_it(e
     finally:
         _stop(worker, beat)
     assert state == (JobState.done, 1, before + 50)
+
+
+def test_two_beats_send_each_tick_once(env):
+    """One beat by mistake too many (or one per host): the reaper, due every second, is sent
+    once a second, not twice (beat's scheduler claims each tick in the database first)."""
+    import json
+
+    import redis
+
+    from app.core.celery import queue_name
+
+    app, worker_env, tmp = env
+    _purge()
+    r = redis.Redis.from_url(services.REDIS_URL)
+    beats = [_beat(worker_env, tmp), _beat(worker_env, tmp)]
+    started = time.monotonic()
+    try:
+        time.sleep(10)
+    finally:
+        _stop(*beats)
+    elapsed = time.monotonic() - started
+    messages = [json.loads(m) for m in r.lrange(queue_name(services.QUEUE, "default"), 0, -1)]
+    _purge()
+    reaps = [m for m in messages if m["headers"]["task"] == "core.reap"]
+    assert 3 <= len(reaps) <= elapsed + 1, len(reaps)  # two beats unguarded: about twice as many
