@@ -95,6 +95,9 @@ class Config:
         "task_acks_late": False,
         # Long tasks: a worker takes one message at a time, the others stay for a free worker.
         "worker_prefetch_multiplier": 1,
+        # A Redis blip does not stop a computation in progress; if its message comes back (after
+        # Redis's visibility timeout, one hour, longer than any task's hard limit), it finds the work done.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "timezone": "Asia/Shanghai",
         "broker_connection_retry_on_startup": True,
         # A page that queues work while the broker is down answers within a couple of seconds.
