@@ -52,7 +52,9 @@ from app.exams.levels import Level
 from app.exams.record_section import exam_section
 from app.extensions import login_manager
 from app.main import views as main_views
+from app.main import views_system as main_system_views
 from app.payments import views as payments_views
+from app.payments import views_bank_templates as bank_template_views
 from app.payments import views_statements as payment_statement_views
 from app.payments.cli import payments_cli
 from app.payments.importer import register_account_import
@@ -82,6 +84,7 @@ from config import CONFIGS, INSTANCE_DIR
 # Each module adds its routes to its domain's blueprint when imported (above).
 VIEW_MODULES = (
     main_views,
+    main_system_views,
     accounts_views,
     places_views,
     workers_views,
@@ -96,6 +99,7 @@ VIEW_MODULES = (
     pay_floor_views,
     payments_views,
     payment_statement_views,
+    bank_template_views,
     api_views,
     api_admin_views,
 )

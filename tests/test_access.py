@@ -81,6 +81,9 @@ ACCESS = {
     "payments.worker_statement_pdf": STAFF,
     "payments.statement_index": {"admin", "payroll_a", "payroll_city"},
     "payments.district_statements_pdf": {"admin", "payroll_a", "payroll_city"},
+    "payments.bank_template_list": {"admin", "payroll_city"},  # bank file templates: admins and city-wide payroll
+    "payments.bank_template_create": {"admin", "payroll_city"},
+    "payments.bank_template_edit": {"admin", "payroll_city"},
     "audit.audit_list": ADMIN,
     # The finance API: a client's bearer token, not a session (tests/api); its document and docs are public.
     "api.runs": PUBLIC,
@@ -148,6 +151,7 @@ ACCESS = {
     "reminders.notice_read": ANYONE_LOGGED_IN,
     "reminders.preferences": ANYONE_LOGGED_IN,
     "reminders.admin_deliveries": ADMIN,
+    "main.system": ADMIN,  # the system page: workers, queues, tasks' last runs, failures (issue #13)
 }
 
 
@@ -171,6 +175,7 @@ def _url_args(world):
         "kind": "results",
         "item_id": world.queue_item.id,
         "month": "2026-10",
+        "template_id": 1,  # the default bank file template (seeded by its migration)
         "client_id": 1,
         "hold_id": world.hold.id,
         "rate_id": 1,

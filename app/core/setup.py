@@ -10,6 +10,7 @@ from app.core.errors import register_error_handlers
 from app.core.locale import select_locale, select_timezone
 from app.core.security import init_security
 from app.core.sqlite import configure_sqlite
+from app.core.task_runs import record_task_runs
 from app.core.templating import register_template_helpers
 from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from config import BASE_DIR
@@ -29,6 +30,7 @@ def init_core(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     celery_init_app(app)
+    record_task_runs()
     register_error_handlers(app)
     init_security(app)
     register_template_helpers(app)
