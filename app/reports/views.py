@@ -34,6 +34,7 @@ def index():
         today=local_today(),
         can_import=can_edit_workers(current_user),  # the education import is a workers' page
         can_edit_terms=current_user.role in TERM_EDITORS,
+        print_view=request.args.get("print") == "1",
     )
 
 

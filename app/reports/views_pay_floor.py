@@ -34,6 +34,7 @@ def pay_floor():
         month=month,
         report=queries.pay_floor_report(current_user, month),
         today=local_today(),
+        print_view=request.args.get("print") == "1",
     )
 
 

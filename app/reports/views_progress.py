@@ -33,7 +33,14 @@ def _report():
 def progress():
     report = _report()
     form = TargetForm(obj=queries.talent_plan()) if current_user.role in PLAN_EDITORS else None
-    return render_template("reports/progress.html", report=report, tracks=TRACKS, levels=LEVELS, form=form)
+    return render_template(
+        "reports/progress.html",
+        report=report,
+        tracks=TRACKS,
+        levels=LEVELS,
+        form=form,
+        print_view=request.args.get("print") == "1",
+    )
 
 
 @bp.route("/progress/<table>.<fmt>")
