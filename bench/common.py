@@ -10,8 +10,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import redis
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
+from app import create_app
 from bench.scenario import FLASK, PROJECT, Options, _existing_workers, child_env, prepare_database, seed
 from bench.timing import BenchError, Result, checked, run_child
 
@@ -45,8 +48,6 @@ def ensure_demo_database(url: str, workers: int, workdir: Path, notes: list[str]
 
 def make_app(url: str, **overrides):
     """The app in this process (development config), against the bench database."""
-    from app import create_app
-
     return create_app("development", SQLALCHEMY_DATABASE_URI=url, **overrides)
 
 
@@ -71,8 +72,6 @@ def vacuum_analyze(url: str, tables: tuple[str, ...] = ()) -> None:
 
 
 def redis_client(url: str = BENCH_REDIS_URL):
-    import redis
-
     client = redis.Redis.from_url(url)
     try:
         client.ping()
@@ -179,6 +178,7 @@ def worker_env(env: dict, **extra: str) -> dict:
 
 def bench_celery_config() -> dict:
     """The app's Celery settings, pointed at the bench Redis and queue (for create_app overrides)."""
+    # imported only now: config.py reads INSTANCE_PATH when first imported, which child_env() sets
     from config import Config
 
     return {
@@ -219,8 +219,6 @@ def ensure_worker_accounts(conn, password: str) -> tuple[int, int]:
     password (the library's defaults, as in development) for all, username bench_w<worker id>,
     email user<worker id>@example.org. Bypasses the ORM (no audit entries), as an import would.
     Returns (created, worker accounts now)."""
-    from argon2 import PasswordHasher
-
     digest = PasswordHasher().hash(password)
     created = conn.execute(
         sa.text(

@@ -19,6 +19,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app import create_app
+from app.exams import services
+from app.exams.importers import KINDS
+from app.extensions import db
 from bench.scenario import FLASK, PROJECT, Options, child_env, prepare_database, seed
 from bench.timing import BenchError, Result, checked, run_child
 
@@ -78,12 +82,8 @@ def _run(opts: ExamOptions, workdir: Path) -> tuple[list[Result], ExamFacts]:
             engine.dispose()
         facts.notes.append(f"the database held no workers: seeded {opts.seed_workers:,} first (db upgrade, seed-demo)")
 
-    from app import create_app
-
     app = create_app("development", SQLALCHEMY_DATABASE_URI=opts.url)
     with app.app_context():
-        from app.extensions import db
-
         engine = db.engine
         facts.workers_in_db = _scalar(engine, "SELECT count(*) FROM worker")
         workers = _first_workers(engine, opts.workers)
@@ -164,9 +164,6 @@ def _pass_marks(engine) -> dict[tuple[int, str], int]:
 
 def delete_clashes(rows: list[Row]) -> tuple[int, int]:
     """Delete the results that have a key of the file and bring qualifications in line; commit."""
-    from app.exams import services
-    from app.extensions import db
-
     groups: dict[tuple[int, str], list[int]] = {}
     for r in rows:
         groups.setdefault((r.year, r.subject), []).append(r.worker_id)
@@ -238,8 +235,6 @@ def make_rows(workers: list[tuple[int, str, str]], seed: int) -> list[Row]:
 
 
 def write_csv(rows: list[Row], path: Path) -> None:
-    from app.exams.importers import KINDS
-
     with path.open("w", encoding="utf-8", newline="") as file:
         out = csv.writer(file)
         out.writerow([c.zh for c in KINDS["results"].columns])
@@ -354,9 +349,6 @@ def _summary(output: str) -> list[int]:
 def recompute(worker_ids: list[int], facts: ExamFacts) -> list[Result]:
     """Twice, each rolled back: with nothing to change (after the import every computed
     qualification is current), and from scratch (the workers' computed qualifications deleted first)."""
-    from app.exams import services
-    from app.extensions import db
-
     db.session.rollback()
     start = time.perf_counter()
     steady = services.recompute_qualifications(worker_ids)

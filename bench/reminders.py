@@ -23,13 +23,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from celery import Celery
 
+from app.allowance import due_reminders as allowance_due
+from app.core.timeutil import local_today, utcnow
+from app.exams import due_reminders as exams_due
+from app.extensions import db
+from app.reminders import due, notices
+from app.training import due_reminders as training_due
 from bench.common import (
     BENCH_QUEUE,
     BENCH_REDIS_URL,
     ensure_demo_database,
     ensure_worker_accounts,
     finished_tasks,
+    make_app,
     purge_queue,
     start_workers,
     stop_workers,
@@ -70,15 +79,11 @@ def run(opts: ReminderOptions, workdir: Path | None = None) -> tuple[list[Result
 
 
 def _run(opts: ReminderOptions, workdir: Path) -> tuple[list[Result], ReminderFacts]:
-    from bench.common import make_app
-
     facts = ReminderFacts()
     workdir.mkdir(parents=True, exist_ok=True)
     env, results = ensure_demo_database(opts.url, opts.workers, workdir, facts.notes)
     app = make_app(opts.url)
     with app.app_context():
-        from app.extensions import db
-
         results += accounts(facts)
         empty_notices(facts)
         db.session.remove()
@@ -102,8 +107,6 @@ def _vacuum(opts: ReminderOptions, facts: ReminderFacts) -> None:
 
 
 def accounts(facts: ReminderFacts) -> list[Result]:
-    from app.extensions import db
-
     start = time.perf_counter()
     created, total = ensure_worker_accounts(db.session.connection(), DEMO_PASSWORD)
     db.session.commit()
@@ -124,8 +127,6 @@ def accounts(facts: ReminderFacts) -> list[Result]:
 
 
 def empty_notices(facts: ReminderFacts, note: bool = True) -> None:
-    from app.extensions import db
-
     before = db.session.execute(sa.text("SELECT count(*) FROM notice")).scalar()
     db.session.execute(sa.text("TRUNCATE delivery, notice"))
     db.session.commit()
@@ -137,9 +138,6 @@ def empty_notices(facts: ReminderFacts, note: bool = True) -> None:
 
 
 def scan(facts: ReminderFacts) -> list[Result]:
-    from app.extensions import db
-    from app.reminders import due, notices
-
     runs = []
     for _ in range(2):
         start = time.perf_counter()
@@ -197,12 +195,6 @@ def scan(facts: ReminderFacts) -> list[Result]:
 
 def _time_parts() -> dict[str, float]:
     """Each part of due_items() on its own (read-only, after the two scans)."""
-    from app.allowance import due_reminders as allowance_due
-    from app.core.timeutil import local_today, utcnow
-    from app.exams import due_reminders as exams_due
-    from app.extensions import db
-    from app.training import due_reminders as training_due
-
     now, today = utcnow(), local_today()
     parts = {
         "session_reminders": lambda: training_due.session_reminders(now),
@@ -248,12 +240,6 @@ def _free_port() -> int:
 
 
 def mail(opts: ReminderOptions, env: dict, workdir: Path, facts: ReminderFacts) -> list[Result]:
-    from aiosmtpd.controller import Controller
-    from celery import Celery
-
-    from app.extensions import db
-    from app.reminders import notices
-
     users = list(
         db.session.execute(
             sa.text(

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app import create_app
+from app.core.identity import make_id_number
+from app.demo import GIVEN, SURNAMES
+from app.workers.importer import POSTS_COLUMNS
 from bench.timing import BenchError, Result, checked, percentile, run_child, sample_ms
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -178,8 +182,6 @@ class Page:
 
 
 def web(opts: Options, engine) -> list[Result]:
-    from app import create_app
-
     app = create_app("development", SQLALCHEMY_DATABASE_URI=opts.url, WTF_CSRF_ENABLED=False)
     clients = {}
     results = []
@@ -302,10 +304,6 @@ def posts_import(opts: Options, env: dict, engine, workdir: Path) -> list[Result
 
 def write_posts_csv(engine, path: Path, rows: int, seed: int = 7) -> None:
     """New workers only: valid, unique ID numbers (area = the community's district) not yet registered."""
-    from app.core.identity import make_id_number
-    from app.demo import GIVEN, SURNAMES
-    from app.workers.importer import POSTS_COLUMNS
-
     with engine.connect() as conn:
         communities = conn.execute(
             sa.text("SELECT c.code, d.code FROM community c JOIN district d ON d.id = c.district_id ORDER BY c.code")
