@@ -9,7 +9,7 @@ from app.core.access import district_scope
 from app.core.cli_helpers import act_as, fail, run_file_import
 from app.core.services import ServiceError
 from app.extensions import db
-from app.payments import queries, services, statement_pdf, statements
+from app.payments import bank_template_services, queries, services, statement_pdf, statements
 from app.payments.bankfile import export_batch
 from app.payments.importer import apply_account_import, plan_account_import
 from app.payments.models import Outcome, PaymentLine
@@ -82,15 +82,24 @@ def import_return(month, file, username):
 @payments_cli.command("export")
 @click.argument("month")
 @click.option("-o", "--output", required=True, type=click.Path())
+@click.option(
+    "--template", "template_name", default=None, help="The bank file template's name (default: the default one)."
+)
 @click.option("--as", "username", default=None, help="User recorded in the audit log.")
 @with_appcontext
-def export(month, output, username):
-    """Write a batch's bank file (CSV, GB18030)."""
+def export(month, output, template_name, username):
+    """Write a batch's bank file, laid out by a template (the default: CSV, GB18030)."""
     act_as(username)
     made = queries.batch_for(_month(month))
     if made is None:
         fail(f"{month}: no payment batch; make it first with `flask payments batch`")
-    content, digest = export_batch(made)
+    template = None
+    if template_name is not None:
+        template = bank_template_services.template_named(template_name)
+        if template is None:
+            names = ", ".join(t.name for t in bank_template_services.templates())
+            fail(f"{template_name}: no bank file template has this name; the templates are: {names}")
+    content, digest = export_batch(made, template)
     Path(output).write_bytes(content)
     db.session.commit()  # the audit entry, once the file is written
     click.echo(f"{output}: sha256 {digest}")

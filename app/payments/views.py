@@ -11,8 +11,8 @@ from app.core.actions import perform
 from app.core.forms import page_number
 from app.core.services import NotPermitted
 from app.extensions import db
-from app.payments import queries, return_queries, services
-from app.payments.bankfile import export_batch, file_name
+from app.payments import bank_template_services, queries, return_queries, services
+from app.payments.bankfile import export_batch, file_name, mimetype
 from app.payments.blueprint import bp
 from app.payments.cards import mask_card_number
 from app.payments.forms import AccountForm, MakeBatchForm
@@ -86,6 +86,7 @@ def batch_detail(month: str):
         results_of=return_queries.results_of([line.id for line in page.items]),
         page=page,
         can_download=is_city_payroll_officer(current_user),
+        bank_templates=bank_template_services.templates(),
         mask=mask_card_number,
     )
 
@@ -95,10 +96,11 @@ def batch_detail(month: str):
 def batch_export(month: str):
     _may_make_batches()
     batch = queries.batch_of(month)
-    content, _digest = export_batch(batch)
+    template = bank_template_services.chosen(request.args.get("template"))  # ?template=ID; none: the default
+    content, _digest = export_batch(batch, template)
     db.session.commit()  # the audit entry of the export
     return send_file(
-        io.BytesIO(content), mimetype="text/csv; charset=gb18030", as_attachment=True, download_name=file_name(batch)
+        io.BytesIO(content), mimetype=mimetype(template), as_attachment=True, download_name=file_name(batch, template)
     )
 
 
