@@ -62,6 +62,7 @@ def env(tmp_path_factory):
         "CELERY_QUEUE": services.QUEUE,
     }
     yield app, worker_env, tmp
+    _purge()  # nothing of these tests is left for the next test's workers on this run's queues
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
