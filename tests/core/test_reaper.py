@@ -143,3 +143,15 @@ def test_the_pages_say_when_work_is_being_resumed(app, client, world):
     payroll = app.test_client()
     login(payroll, world.payroll_city.username)
     assert 'id="resumed"' in payroll.get(f"/allowance/runs/{run.month:%Y-%m}").get_data(as_text=True)
+
+
+def test_the_run_page_says_when_a_part_is_no_longer_resumed(app, world):
+    from tests.factories import login
+
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.computed_at.is_(None)))
+    _parts(run)[0].attempts = app.config["REAPER_MAX_ATTEMPTS"]
+    db.session.commit()
+    payroll = app.test_client()
+    login(payroll, world.payroll_city.username)
+    page = payroll.get(f"/allowance/runs/{run.month:%Y-%m}").get_data(as_text=True)
+    assert 'id="given-up"' in page and 'id="resumed"' not in page
