@@ -1,9 +1,12 @@
 """The admin's system page (issue #13): each section shows, only the admin sees it, a source
 that is down (Redis) leaves the page standing, and every task's last run is recorded."""
 
+import os
+import re
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from celery import shared_task
 
 from app import create_app
@@ -12,6 +15,7 @@ from app.core.importing import ImportJob, JobState
 from app.core.task_runs import TaskRun
 from app.extensions import db, limiter
 from app.reminders.models import Channel, Delivery, DeliveryState, Notice
+from tests import services
 from tests.factories import login
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -135,3 +139,29 @@ def test_the_page_shows_a_tasks_last_run_in_beijing_time(client, world, clock):
     page = _page(client)
     row = page[page.index('id="task-core-purge_old_uploads"') :][:600]
     assert "2026-11-03 10:30:00" in row
+
+
+@pytest.fixture
+def redis_broker(app, monkeypatch):
+    if not services.redis_available():
+        services.missing("Redis")
+    celery = app.extensions["celery"]
+    queue = f"system-page-test-{os.getpid()}"
+    monkeypatch.setitem(celery.conf, "broker_url", services.REDIS_URL)
+    monkeypatch.setitem(celery.conf, "task_default_queue", queue)
+    client = redis.Redis.from_url(services.REDIS_URL)
+    client.delete(queue)
+    yield client, queue
+    client.delete(queue)
+    client.close()
+
+
+def test_on_redis_the_page_shows_each_queue_and_asks_the_workers(client, world, redis_broker):
+    broker, queue = redis_broker
+    broker.lpush(queue, "a", "b", "c")
+    login(client, world.admin.username)
+    page = _page(client)
+    queues = page[page.index('id="queues"') : page.index('id="database"')]
+    assert re.search(rf"<td>{queue}</td><td>3</td>", queues)
+    workers = page[page.index('id="workers"') : page.index('id="queues"')]
+    assert "state-unreachable" not in workers and "state-unknown" not in workers  # answered (maybe by none)
