@@ -8,7 +8,15 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.payments.bank_template_services import TemplateSpec
-from app.payments.bank_templates import CATALOGUE, ENCODINGS, FORMATS, HEADER_MAX, BankFileTemplate
+from app.payments.bank_templates import (
+    CATALOGUE,
+    COLUMNS,
+    DEFAULT_COLUMNS,
+    ENCODINGS,
+    FORMATS,
+    HEADER_MAX,
+    BankFileTemplate,
+)
 
 
 class ColumnForm(PlainForm):
@@ -29,7 +37,8 @@ class TemplateForm(FlaskForm):
 
     def fill(self, template: BankFileTemplate | None) -> None:
         """Set the fields from a template (or a new one's starting point) on a first GET."""
-        chosen = {c["key"]: (i, c["header"]) for i, c in enumerate(template.columns, 1)} if template else {}
+        columns = template.columns if template else [{"key": k, "header": COLUMNS[k].header} for k in DEFAULT_COLUMNS]
+        chosen = {c["key"]: (i, c["header"]) for i, c in enumerate(columns, 1)}  # a new one starts as the default
         if template is not None:
             self.name.data, self.bank.data = template.name, template.bank_id or 0
             self.file_format.data, self.encoding.data = template.file_format, template.encoding
