@@ -25,6 +25,14 @@ class ColumnForm(PlainForm):
     header = StringField(_l("Header"), validators=[Length(max=HEADER_MAX)])
 
 
+class ColumnField(FormField):
+    """A catalogue column's subform; its errors as a flat list (the page's error summary lists texts)."""
+
+    @property
+    def errors(self):
+        return [e for errors in self.form.errors.values() for e in errors]
+
+
 class TemplateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     bank = SelectField(_l("For the bank"), coerce=int, choices=[], validate_choice=True)
@@ -82,4 +90,4 @@ def column_field(key: str) -> str:
 
 
 for _column in CATALOGUE:  # a subform per catalogue column: col_amount-chosen, col_amount-order, …
-    setattr(TemplateForm, column_field(_column.key), FormField(ColumnForm, label=_column.label))
+    setattr(TemplateForm, column_field(_column.key), ColumnField(ColumnForm, label=_column.label))

@@ -10,6 +10,7 @@ number); amounts are numbers shown with two decimals.
 
 import io
 from collections.abc import Iterable, Sequence
+from copy import copy
 from datetime import datetime, time
 from decimal import Decimal
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -31,21 +32,33 @@ def stamp_of(batch: PaymentBatch) -> datetime:
 def write_xlsx(rows: Iterable[Sequence], keys: Sequence[str], batch: PaymentBatch) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{batch.month:%Y-%m}")
+    money, text = _style(sheet, "0.00"), _style(sheet, "@")
+    numeric = [key in NUMBER_KEYS for key in keys]
     for row in rows:
-        sheet.append([_cell(sheet, key, value) for key, value in zip(keys, row, strict=True)])
+        sheet.append(
+            [_cell(sheet, value, is_number, money, text) for is_number, value in zip(numeric, row, strict=True)]
+        )
     return fixed_time_bytes(workbook, stamp_of(batch))
 
 
-def _cell(sheet, key: str, value):
+def _style(sheet, number_format: str):
+    """A prototype cell's style array; cells copy it (setting a format per cell hashes a style each time)."""
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.number_format = number_format
+    return cell._style
+
+
+def _cell(sheet, value, is_number: bool, money, text):
     if value is None:
         return None
-    if key in NUMBER_KEYS and not isinstance(value, str):  # a sequence number or an amount
+    if is_number and not isinstance(value, str):  # a sequence number, or an amount shown with two decimals
+        if not isinstance(value, Decimal):
+            return value
         cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, Decimal):
-            cell.number_format = "0.00"
+        cell._style = copy(money)
         return cell
     cell = WriteOnlyCell(sheet, value=safe_cell(str(value)))  # headers, names, account and ID numbers
-    cell.number_format = "@"
+    cell._style = copy(text)
     return cell
 
 
