@@ -106,3 +106,14 @@ def test_the_pay_floor_prints_in_english(page, live_server):
     assert _numbered(texts, r"Page {n} of {total}")
     page.click("#print-view-back")
     page.click("button[lang=zh-CN]")  # the account's language back for the other tests
+
+
+def test_the_progress_prints_as_of_the_day_asked(page, live_server):
+    sign_in(page, live_server, "coord_city")
+    page.goto(f"{live_server}/reports/progress?as_of=2025-12-31&year=2025")
+    page.click("#print-view-link")
+    expect(page).to_have_url(re.compile(r"as_of=2025-12-31.*print=1|print=1.*as_of=2025-12-31"))
+    expect(page.locator("#print-source")).to_contain_text("截至 2025-12-31")
+    expect(page.locator("#progress-form")).to_be_hidden()
+    expect(page.locator(".how-counted")).to_have_count(4)
+    shot(page, "reports-print-progress")
