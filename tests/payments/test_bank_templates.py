@@ -146,7 +146,8 @@ def test_a_template_without_an_amount_or_with_a_taken_name_is_refused_and_nothin
     taken = post(client, "/payments/bank-templates/new", form | {"name": templates.default_template().name})
     assert taken.status_code == 200 and "error-summary" in taken.get_data(as_text=True)
     bad_order = post(client, "/payments/bank-templates/new", form | {"col_amount-order": "x"})
-    assert bad_order.status_code == 200
+    summary = bad_order.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0]
+    assert bad_order.status_code == 200 and "金额" in summary and ">order<" not in summary and ": order" not in summary
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BankFileTemplate)) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == logged
     with pytest.raises(templates.ServiceError):
@@ -172,6 +173,8 @@ def test_an_admin_adds_a_template_by_choosing_and_ordering_columns_and_it_is_aud
     assert entry is not None and entry.action == "create"
     listing = client.get("/payments/bank-templates").get_data(as_text=True)
     assert "重庆农商行" in listing and "金额 | 卡号 | 姓名" in listing
+    log = client.get("/admin/audit/?q=重庆农商行").get_data(as_text=True)
+    assert "代发文件模板" in log and "金额 | 卡号 | 姓名" in log and "XLSX（Excel）" in log
     edit = client.get(f"/payments/bank-templates/{saved.id}").get_data(as_text=True)
     assert 'value="卡号"' in edit
 
