@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from app.allowance.models import AllowanceRun, AllowanceRunPart, RunState
 from app.core.celery import BeatTick
 from app.core.importing import ImportJob, JobState
 from app.core.metrics import queue_names
@@ -148,6 +149,28 @@ def database_size() -> Section:
     return Section(data=size)
 
 
+def allowance() -> Section:
+    """The months being computed (parts done of all, the most attempts a part took) and the
+    last month locked."""
+    part = AllowanceRunPart
+    rows = db.session.execute(
+        sa.select(
+            AllowanceRun.id,
+            AllowanceRun.month,
+            sa.func.count(part.id),
+            sa.func.count(part.id).filter(part.done.is_(True)),
+            sa.func.max(part.attempts),
+        )
+        .join(part, part.run_id == AllowanceRun.id)
+        .group_by(AllowanceRun.id, AllowanceRun.month)
+        .having(sa.func.count(part.id).filter(part.done.is_(False)) > 0)
+        .order_by(AllowanceRun.month.desc())
+    ).all()
+    locked = sa.select(AllowanceRun).where(AllowanceRun.state == RunState.locked)
+    last = db.session.scalars(locked.order_by(AllowanceRun.month.desc()).limit(1)).first()
+    return Section(data=rows, extra={"last_locked": last})
+
+
 @cache
 def _script_heads(directory: str) -> frozenset[str]:
     """The revisions this code expects (read once: they change only with a new release)."""
@@ -169,6 +192,7 @@ READERS: dict[str, Callable[[], Section]] = {
     "tasks": tasks,
     "imports": failed_imports,
     "deliveries": deliveries,
+    "allowance": allowance,
     "database": database_size,
     "migrations": migrations,
 }

@@ -3,13 +3,14 @@ that is down (Redis) leaves the page standing, and every task's last run is reco
 
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import redis
 from celery import shared_task
 
 from app import create_app
+from app.allowance.models import AllowanceRun, AllowanceRunPart, RunState
 from app.core import tasks as core_tasks
 from app.core.importing import ImportJob, JobState
 from app.core.task_runs import TaskRun
@@ -19,7 +20,7 @@ from tests import services
 from tests.factories import login
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
-SECTIONS = ("workers", "queues", "tasks", "imports", "deliveries", "database-size", "migrations")
+SECTIONS = ("workers", "queues", "tasks", "imports", "deliveries", "allowance", "database-size", "migrations")
 
 
 @shared_task(name="tests.system_page_boom")
@@ -165,3 +166,18 @@ def test_on_redis_the_page_shows_each_queue_and_asks_the_workers(client, world, 
     assert re.search(rf"<td>{queue}</td><td>3</td>", queues)
     workers = page[page.index('id="workers"') : page.index('id="queues"')]
     assert "state-unreachable" not in workers and "state-unknown" not in workers  # answered (maybe by none)
+
+
+def test_a_month_being_computed_shows_its_parts_and_the_last_locked_month(client, world):
+    locked = AllowanceRun(
+        month=date(2030, 8, 1), state=RunState.locked, locked_at=datetime(2030, 9, 2, 1, 0, tzinfo=UTC)
+    )
+    computing = AllowanceRun(month=date(2030, 10, 1))
+    computing.parts = [AllowanceRunPart(done=True), AllowanceRunPart(done=False, attempts=2), AllowanceRunPart()]
+    db.session.add_all([locked, computing])
+    db.session.commit()
+    login(client, world.admin.username)
+    page = _page(client)
+    section = page[page.index('id="allowance"') : page.index('id="tasks"')]
+    assert "2030-10" in section and "1 / 3" in section and "<td>2</td>" in section
+    assert "2030-08 (2030-09-02 09:00)" in section  # locked at 01:00 UTC, 09:00 in Beijing
