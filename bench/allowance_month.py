@@ -11,6 +11,7 @@ rate change; on its own, against a seeded database (it computes a draft of MONTH
 """
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -32,19 +33,21 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
 
     run, _parts = services.start_compute(month, None)
     db.session.commit()
-    seconds, lines = [], 0
+    backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+    seconds, cpu, lines = [], [], 0
     for _ in range(repeat):
         if vacuum:
             _vacuum(url)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu(backend) + time.process_time()
         lines = compute.compute_month(run.id)
         db.session.commit()
         seconds.append(time.perf_counter() - started)
+        cpu.append(_cpu(backend) + time.process_time() - cpu_before)
     if vacuum:
         _vacuum(url)
     plan = sql_month.explain(run.id, month, compute._locked_months(month))
     db.session.rollback()
-    execution = re.search(r"Execution Time: ([\d.]+) ms", plan)
+    execution = (re.findall(r"Execution Time: ([\d.]+) ms", plan) or [None])[-1]
     return {
         "month": str(month),
         "lines": lines,
@@ -53,7 +56,9 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
         ),
         "seconds": [round(s, 3) for s in seconds],
         "median_s": round(statistics.median(seconds), 3),
-        "execution_ms": float(execution.group(1)) if execution else None,
+        "cpu_s": [round(s, 3) for s in cpu],
+        "median_cpu_s": round(statistics.median(cpu), 3),
+        "execution_ms": float(execution) if execution else None,
         "triggers_ms": {name: float(ms) for name, ms, _calls in TRIGGER.findall(plan)},
         "plan": plan,
     }
@@ -73,12 +78,29 @@ def results(label: str, found: dict, target_s: float) -> list[Result]:
             f"runs {found['seconds']}",
         ),
         Result(
+            f"{label}: CPU time of the database backend and this process, median",
+            found["median_cpu_s"],
+            "s",
+            target_s,
+            f"less dependent on the machine's load than wall time; runs {found['cpu_s']}",
+        ),
+        Result(
             f"{label}: EXPLAIN (ANALYZE, BUFFERS) of the month statement",
             found["execution_ms"],
             "ms",
             note=f"foreign-key triggers: {triggers or 'none'}; the plan is in the JSON (explain.month_statement)",
         ),
     ]
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a local PostgreSQL backend (0 when it is not on this machine)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _vacuum(url: str | None) -> None:
