@@ -59,6 +59,7 @@ def test_the_term_report_prints_with_title_source_and_page_numbers(page, live_se
     page.click("#reports-link")
     expect(page.locator("#term-table")).to_be_visible()
     expect(page.locator("#print-head")).to_be_hidden()  # on screen, the page's own heading
+    shot(page, "reports-terms")
     page.click("#print-report")  # window.print(): the page stays as it is
     expect(page.locator("#term-table")).to_be_visible()
 
