@@ -94,6 +94,15 @@ def test_the_site_answers_the_next_request_after_postgresql_dropped_its_connecti
     assert ready.status_code == 200 and ready.get_json()["checks"]["database"] == "ok"
 
 
+def test_a_task_runs_after_postgresql_dropped_its_connections(make_app, database_url):
+    """A Celery worker's pool is the same engine with the same options: its next task runs."""
+    site = make_app()
+    apply_import = site.extensions["celery"].tasks["core.apply_import"]
+    assert apply_import.apply(args=[999_999]).get() == "missing"  # read the database; the pool keeps the connection
+    assert _terminate_backends(database_url) >= 1
+    assert apply_import.apply(args=[999_999]).get() == "missing"
+
+
 def test_without_pre_ping_that_request_would_fail(make_app, database_url):
     """The control: the same fault, on an app whose pool does not ping, costs a request."""
     site = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
