@@ -18,6 +18,7 @@ from celery import signals
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.logs import mask
 from app.core.models import UTCDateTime
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -80,7 +81,8 @@ def _started(task_id=None, task=None, **_kwargs) -> None:
 
 
 def _describe(exception: BaseException) -> str:
-    return f"{type(exception).__name__}: {exception}"[:ERROR_LENGTH]
+    """The error's class and words, an ID number or mobile in them masked as in the log."""
+    return mask(f"{type(exception).__name__}: {exception}")[:ERROR_LENGTH]
 
 
 def _failed(task_id=None, exception=None, **_kwargs) -> None:
