@@ -21,7 +21,7 @@ from app.core.services import ServiceError
 from app.core.timeutil import to_local, utcnow
 from app.exams.levels import LEVEL_ZH, Level
 from app.extensions import db
-from app.places.models import Community, District, Street
+from app.places.models import Community
 from app.workers.models import Worker
 
 COLUMNS = [
@@ -132,17 +132,19 @@ def _rows(lines_query: sa.Select, run: AllowanceRun, lang: str):
             line,
             Worker.id_number,
             Worker.name,
-            District.code,
-            District.name,
-            Street.name,
+            # the places as the line recorded them (a snapshot: a locked month reads the same after
+            # places are renamed); the community's code, which the line does not copy, by its id
+            line.district_code,
+            line.district_name,
+            line.street_name,
             Community.code,
-            Community.name,
+            line.community_name,
         )
         .join(Worker, Worker.id == line.worker_id)
-        .outerjoin(District, District.id == line.district_id)
-        .outerjoin(Street, Street.id == line.street_id)
         .outerjoin(Community, Community.id == line.community_id)
-        .order_by(District.code, Street.name, Community.code, Worker.id_number, line.kind, line.corrects_month)
+        .order_by(
+            line.district_code, line.street_name, Community.code, Worker.id_number, line.kind, line.corrects_month
+        )
         .options(sa.orm.raiseload("*"))  # the columns above are all it needs: no eager joins per line
         .execution_options(yield_per=5000)
     )

@@ -20,7 +20,6 @@ from app.allowance.rules import Month
 from app.core.access import district_scope
 from app.core.services import RecordNotFound
 from app.extensions import db
-from app.places.models import District, Street
 from app.workers.models import Worker
 from app.workers.queries import scoped_workers
 
@@ -111,14 +110,9 @@ def totals_by(lines: sa.Select, by: str) -> list[Total]:
         ).all()
         rows.sort(key=lambda r: r[0].rank if r[0] else -1)
         return [Total(str(level.label) if level else "—", count, amount or Decimal(0)) for level, count, amount in rows]
-    keys = [District.code, District.name] + ([Street.name] if by == "street" else [])
-    stmt = (
-        sa.select(*keys, sa.func.count(), sa.func.sum(sub.c.amount))
-        .select_from(sub)
-        .outerjoin(District, District.id == sub.c.district_id)
-    )
-    if by == "street":
-        stmt = stmt.outerjoin(Street, Street.id == sub.c.street_id)
+    # the places as the lines recorded them (a snapshot: a locked month reads the same after renames)
+    keys = [sub.c.district_code, sub.c.district_name] + ([sub.c.street_name] if by == "street" else [])
+    stmt = sa.select(*keys, sa.func.count(), sa.func.sum(sub.c.amount)).select_from(sub)
     rows = db.session.execute(stmt.where(sub.c.amount != 0).group_by(*keys).order_by(*keys)).all()
     return [Total(" · ".join(str(v) for v in row[1:-2] if v) or "—", row[-2], row[-1] or Decimal(0)) for row in rows]
 

@@ -15,6 +15,7 @@ from app.allowance.models import AllowanceLine, AllowanceRun
 from app.allowance.rules import Month
 from app.core.access import Role
 from app.extensions import db
+from app.places.models import Community
 from tests import factories as f
 from tests.allowance.test_runs import close, qualify, run_month
 from tests.factories import login
@@ -147,3 +148,32 @@ def test_the_command_line_exports_with_the_same_rules(app, people, tmp_path):
     db.session.expire_all()
     kinds = [e.kind.value for e in db.session.query(AllowanceRun).one().events]
     assert kinds == ["computed", "exported", "submitted", "approved", "locked", "exported"]
+
+
+def test_a_locked_month_reads_the_same_after_its_places_are_renamed(client, people):
+    """A line is a snapshot of its places (issue #12): renaming a district, a street or a community
+    after the month is locked changes neither its files nor its run page."""
+    run = run_month("2026-04")
+    close(run, people)
+    db.session.commit()
+    community = db.session.get(
+        Community,
+        db.session.scalar(sa.select(AllowanceLine.community_id).where(AllowanceLine.worker_id == people.a1.id)),
+    )
+    old = (community.district.name, community.street.name, community.name)
+    community.district.name, community.street.name, community.name = "新区", "新街道", "新社区"
+    db.session.commit()
+
+    query = sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id)
+    rows = list(csv.reader(io.StringIO(export_run(query, run, "csv")[0].decode("utf-8-sig"))))
+    (a1,) = [r for r in rows if r[7] == "王一"]
+    assert (a1[2], a1[3], a1[5]) == old
+    assert not any(name in "".join(r) for r in rows for name in ("新区", "新街道", "新社区"))
+    sheet = [list(r) for r in sheet_of(export_run(query, run, "xlsx")[0]).iter_rows(values_only=True)]
+    assert ("甲街道", "2人", 200) in {(r[3], r[6], r[12]) for r in sheet if len(r) > 7 and r[7] == "街道小计"}
+    assert not any(str(v).startswith("新") for r in sheet for v in r if v)
+
+    login(client, "pay1")
+    for view in ("lines", "districts", "streets"):
+        text = client.get("/allowance/runs/2026-04", query_string={"view": view}).get_data(as_text=True)
+        assert old[0] in text and "新区" not in text and "新街道" not in text, view
