@@ -48,8 +48,16 @@ def _read(what: str, reader: Callable[[], Section]) -> Section:
         return reader()
     except Exception:  # any source may fail in its own way; the page shows the rest
         log.warning("system page: %s could not be read", what, exc_info=True)
-        db.session.rollback()
+        _rollback()
         return Section(state=UNREACHABLE)
+
+
+def _rollback() -> None:
+    """Leave the session usable for the next section, even when the database itself is gone."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is dead: the next section's checkout opens a new one
+        log.warning("system page: the rollback failed", exc_info=True)
 
 
 def _celery():

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import redis
+import sqlalchemy as sa
 from celery import shared_task
 
 from app import create_app
@@ -15,6 +16,7 @@ from app.core import tasks as core_tasks
 from app.core.importing import ImportJob, JobState
 from app.core.task_runs import TaskRun
 from app.extensions import db, limiter
+from app.main import system_queries
 from app.reminders.models import Channel, Delivery, DeliveryState, Notice
 from tests import services
 from tests.factories import login
@@ -182,3 +184,16 @@ def test_a_month_being_computed_shows_its_parts_and_the_last_locked_month(client
     section = page[page.index('id="allowance"') : page.index('id="tasks"')]
     assert "2030-10" in section and "1 / 3" in section and "<td>2</td>" in section
     assert "2030-08 (2030-09-02 09:00)" in section  # locked at 01:00 UTC, 09:00 in Beijing
+
+
+def test_a_section_whose_source_fails_says_so_and_the_others_still_show(client, world, monkeypatch):
+    def broken():
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setitem(system_queries.READERS, "deliveries", broken)
+    login(client, world.admin.username)
+    page = _page(client)
+    section = page[page.index('id="deliveries"') : page.index('id="allowance"')]
+    assert "state-unreachable" in section
+    tasks = page[page.index('id="tasks"') :]
+    assert "core.reap" in tasks and "state-unreachable" not in tasks  # read after the failed one
