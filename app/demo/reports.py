@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.core.bulk import insert_rows
 from app.core.timeutil import add_months, local_today, utcnow
+from app.demo.copy import insert_rows
 from app.extensions import db
 from app.places.models import Community, CommunityType, District
 from app.reports import services as reports

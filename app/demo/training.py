@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.core.bulk import insert_rows
 from app.core.timeutil import LOCAL_TZ, local_today, utcnow
+from app.demo.copy import insert_rows
 from app.exams.levels import Level
 from app.extensions import db
 from app.training import completion, courses, enrolment, schedule
