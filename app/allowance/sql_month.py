@@ -58,20 +58,26 @@ CREATE TEMP TABLE _am_wm AS
     WHERE m.kind = 'arrears' AND {part_filter}
 """
 
+_WORKERS = """
+CREATE TEMP TABLE _am_workers AS
+    -- Each worker once (their posts, registrations and qualifications are read once for all months).
+    SELECT DISTINCT worker_id FROM _am_wm
+"""
+
 _DAYS = """
 CREATE TEMP TABLE _am_days AS
 WITH posts AS (
     -- Rule 2: each worker's days in post, once per worker (every month takes its share below).
     SELECT p.worker_id, range_agg(daterange(p.start_date, p.end_date, '[]')) AS days
     FROM post_period p
-    WHERE p.worker_id IN (SELECT worker_id FROM _am_wm)
+    WHERE p.worker_id IN (SELECT worker_id FROM _am_workers)
     GROUP BY p.worker_id
 ),
 regs AS (
     -- Rules 1 and 2: the days each level's registrations cover, once per worker and level.
     SELECT r.worker_id, r.level, range_agg(daterange(r.registered_on, r.expires_on, '[]')) AS days
     FROM registration r
-    WHERE r.worker_id IN (SELECT worker_id FROM _am_wm)
+    WHERE r.worker_id IN (SELECT worker_id FROM _am_workers)
     GROUP BY r.worker_id, r.level
 ),
 lvl AS (
@@ -108,7 +114,7 @@ WITH held_post AS (
                  PARTITION BY p.worker_id ORDER BY p.start_date DESC
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), '{{}}') AS days
     FROM post_period p
-    WHERE p.worker_id IN (SELECT worker_id FROM _am_wm)
+    WHERE p.worker_id IN (SELECT worker_id FROM _am_workers)
 ),
 rates_in AS MATERIALIZED (
     -- Rule 3: the rate row for each level, district and month: the district row before the
@@ -216,6 +222,7 @@ SELECT :run_id, worker_id, kind, first, {part_column},
                       || CASE WHEN formula <> '' THEN ' (' || formula || ')' ELSE '' END
             END, 200)
 FROM evidence
+ORDER BY worker_id, kind, first
 """
 
 
@@ -263,7 +270,7 @@ def _run_step(step, params) -> None:
 
 
 def _drop() -> None:
-    db.session.execute(sa.text("DROP TABLE IF EXISTS _am_due, _am_days, _am_wm, _am_months"))
+    db.session.execute(sa.text("DROP TABLE IF EXISTS _am_due, _am_days, _am_workers, _am_wm, _am_months"))
 
 
 @contextmanager
@@ -321,6 +328,6 @@ def _statements(run_id: int, month: Month, locked: list[Month], part: str, distr
     }
     db.session.execute(sa.text(f"DELETE FROM allowance_line WHERE run_id = :run_id AND {line_filter}"), params)
     _drop()
-    steps = [_MONTHS, _WHO, _DAYS, _DUE, _INSERT]
+    steps = [_MONTHS, _WHO, _WORKERS, _DAYS, _DUE, _INSERT]
     fill = {"part_filter": part_filter, "part_column": part_column, "paid_join": paid_join}
     return [sa.text(s.format(**fill)) for s in steps], params
