@@ -70,7 +70,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def render_item(type_, obj, autogen_context):
+def render_item(type_, obj, _autogen_context):
     """Write the app's column types as plain SQLAlchemy types, so revisions need no app import."""
     if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
@@ -88,7 +88,7 @@ def run_migrations_online():
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
+    def process_revision_directives(_context, _revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
             if script.upgrade_ops.is_empty():

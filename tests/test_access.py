@@ -217,23 +217,27 @@ def test_every_route_answers_as_designed_for(who, app, world):
     for rule, method in _routes(app):
         url = _build(app, rule, args)
         response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
-        allowed = ACCESS[rule.endpoint]
-        code = response.status_code
-        if code >= 500:
-            wrong.append(f"{method} {url}: {code}")
-        elif allowed == PUBLIC:
-            continue
-        elif who == "anonymous":
-            if not (code == 302 and "/login" in response.headers["Location"]):
-                wrong.append(f"{method} {url}: anonymous got {code}, expected a redirect to sign in")
-        elif who in allowed:
-            if rule.endpoint == "accounts.logout":
-                continue  # signing out ends at the sign-in page by design
-            if code in (401, 403) or (code == 302 and "/login" in response.headers["Location"]):
-                wrong.append(f"{method} {url}: {who} refused ({code}) but is allowed")
-        elif code != 403:
-            wrong.append(f"{method} {url}: {who} got {code}, expected 403")
+        problem = _unexpected(who, rule, response, ACCESS[rule.endpoint])
+        if problem:
+            wrong.append(f"{method} {url}: {problem}")
     assert not wrong, "\n".join(wrong)
+
+
+def _unexpected(who, rule, response, allowed) -> str | None:
+    """What is wrong with this answer for this role, or None."""
+    code = response.status_code
+    if code >= 500:
+        return str(code)
+    if allowed == PUBLIC:
+        return None
+    signing_in = code == 302 and "/login" in response.headers["Location"]
+    if who == "anonymous":
+        return None if signing_in else f"anonymous got {code}, expected a redirect to sign in"
+    if who in allowed:
+        if rule.endpoint == "accounts.logout":
+            return None  # signing out ends at the sign-in page by design
+        return f"{who} refused ({code}) but is allowed" if code in (401, 403) or signing_in else None
+    return None if code == 403 else f"{who} got {code}, expected 403"
 
 
 def _build(app, rule, args):
