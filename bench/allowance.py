@@ -19,22 +19,19 @@ Setup starts from a clean slate: every run, line, hold and the rate rows the mig
 ship are deleted (with the notices the runs sent), so a second bench run measures the same.
 """
 
-import re
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import allowance_month
+from bench import allowance_arrears, allowance_explain, allowance_month
 from bench.common import (
     bench_celery_config,
     ensure_demo_database,
     ensure_worker_accounts,
-    explain,
     make_app,
     purge_queue,
     start_workers,
@@ -81,6 +78,7 @@ def run(opts: AllowanceOptions, workdir: Path | None = None) -> tuple[list[Resul
 
 
 def _run(opts: AllowanceOptions, workdir: Path) -> tuple[list[Result], AllowanceFacts]:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.allowance.rules import Month
     from app.core.timeutil import local_today
 
@@ -91,6 +89,7 @@ def _run(opts: AllowanceOptions, workdir: Path) -> tuple[list[Result], Allowance
     facts.month = str(month)
     app = make_app(opts.url, CELERY=bench_celery_config())
     with app.app_context():
+        # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
         from app.extensions import db
 
         users = _payroll_users()
@@ -108,9 +107,9 @@ def _run(opts: AllowanceOptions, workdir: Path) -> tuple[list[Result], Allowance
         results += month_statement(opts, month, facts, "month")
         results += compute_with_celery(opts, env, workdir, month, users, facts)
         results += lock_and_export(opts, env, workdir, month, facts)
-        results += arrears(opts, env, month, users, facts)
+        results += allowance_arrears.arrears(opts, env, month, users, facts)
         results += month_statement(opts, month.shift(1), facts, "arrears")
-        results += explain_part(month.shift(1), facts)
+        results += allowance_explain.explain_part(month.shift(1), facts)
         db.session.remove()
     return results, facts
 
@@ -119,6 +118,7 @@ def _run(opts: AllowanceOptions, workdir: Path) -> tuple[list[Result], Allowance
 
 
 def _payroll_users() -> dict[str, int]:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.accounts.models import User
     from app.extensions import db
 
@@ -130,6 +130,7 @@ def _payroll_users() -> dict[str, int]:
 
 def reset(facts: AllowanceFacts) -> None:
     """No run, line or hold; only the rate rows the migration ships; no notice a run sent."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.extensions import db
 
     counts = {
@@ -176,6 +177,7 @@ def _vacuum(opts: AllowanceOptions, facts: AllowanceFacts, note: bool = True) ->
 
 def _run_summary(run_id: int) -> dict:
     """Lines, lines with an amount and the total of a run, and its arrears."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.extensions import db
 
     row = db.session.execute(
@@ -199,19 +201,6 @@ def _run_summary(run_id: int) -> dict:
     }
 
 
-def _run_of(month) -> tuple[int, str, bool]:
-    from app.extensions import db
-
-    row = db.session.execute(
-        sa.text("SELECT id, state, computed_at IS NOT NULL AS done FROM allowance_run WHERE month = :m"),
-        {"m": month.first},
-    ).one_or_none()
-    db.session.rollback()
-    if row is None:
-        raise BenchError(f"no allowance run for {month}")
-    return row.id, row.state, row.done
-
-
 def _cli(env: dict, *args: str, what: str | None = None):
     return checked(run_child([FLASK, "allowance", *args], env, str(PROJECT)), what or f"flask allowance {args[0]}")
 
@@ -220,10 +209,11 @@ def _cli(env: dict, *args: str, what: str | None = None):
 
 
 def compute_month(env: dict, month, facts: AllowanceFacts) -> list[Result]:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.extensions import db
 
     done = _cli(env, "compute", str(month), "--as", PAYROLL[0])
-    run_id, _state, finished = _run_of(month)
+    run_id, _state, finished = allowance_explain.run_of(month)
     if not finished:
         raise BenchError(f"flask allowance compute {month} left the run without computed_at")
     summary = _run_summary(run_id)
@@ -252,10 +242,11 @@ def compute_with_celery(
 ) -> list[Result]:
     """The same month through Celery: start_compute + queue_compute from this process (its Celery
     points at the bench Redis), computed by N `--pool=solo` worker processes."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.allowance import services, tasks
     from app.extensions import db
 
-    run_id, _state, _done = _run_of(month)
+    run_id, _state, _done = allowance_explain.run_of(month)
     deleted = db.session.execute(sa.text("DELETE FROM allowance_line WHERE run_id = :r"), {"r": run_id}).rowcount
     db.session.commit()
     db.session.remove()
@@ -320,6 +311,7 @@ def month_statement(opts: AllowanceOptions, month, facts: AllowanceFacts, label:
 
 
 def lock_and_export(opts: AllowanceOptions, env: dict, workdir: Path, month, facts: AllowanceFacts) -> list[Result]:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.extensions import db
 
     results = []
@@ -327,7 +319,7 @@ def lock_and_export(opts: AllowanceOptions, env: dict, workdir: Path, month, fac
     for step, user in steps:
         done = _cli(env, step, str(month), "--as", user)
         results.append(Result(f"flask allowance {step} {month} --as {user}: wall time", done.seconds, "s"))
-    run_id, state, _done = _run_of(month)
+    run_id, state, _done = allowance_explain.run_of(month)
     if state != "locked":
         raise BenchError(f"{month} is {state} after submit, approve and lock")
     statements = db.session.execute(
@@ -361,6 +353,7 @@ def lock_and_export(opts: AllowanceOptions, env: dict, workdir: Path, month, fac
 
 
 def _csv_rows(path: Path) -> int:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     import csv
 
     with path.open(encoding="utf-8-sig", newline="") as file:
@@ -368,247 +361,3 @@ def _csv_rows(path: Path) -> int:
 
 
 # ---- 3. arrears over 12 locked months ----
-
-
-def arrears(opts: AllowanceOptions, env: dict, month, users: dict, facts: AllowanceFacts) -> list[Result]:
-    """Lock the 11 months before `month` too (12 locked in all), then compute the month after."""
-    from app.allowance.rules import Month
-
-    earlier = [month.shift(-i) for i in range(11, 0, -1)]
-    start = time.perf_counter()
-    for m in earlier:
-        _compute_in_process(m, users[PAYROLL[0]])
-    for m in earlier:
-        _submit_approve_lock(m, users)
-    setup_s = time.perf_counter() - start
-    facts.notes.append(
-        f"arrears setup: {earlier[0]}..{earlier[-1]} computed, submitted, approved and locked in-process "
-        f"in {setup_s:.0f} s (untimed); with {month} that makes 12 locked months"
-    )
-    thirteenth = month.shift(1)
-    _vacuum(opts, facts)
-    steady = _cli(env, "compute", str(thirteenth), "--as", PAYROLL[0])
-    run_id, _state, _done = _run_of(thirteenth)
-    before = _run_summary(run_id)
-    if before["arrears_lines"]:
-        raise BenchError(f"{before['arrears_lines']} arrears lines although nothing changed since the locks")
-
-    since = Month(thirteenth.first).shift(-12)
-    rate = _cli(
-        env,
-        "set-rate",
-        "assistant",
-        opts.arrears_rate,
-        "--from",
-        since.first.isoformat(),
-        "--as",
-        PAYROLL[0],
-        what="flask allowance set-rate",
-    )
-    _vacuum(opts, facts)
-    changed = _cli(env, "compute", str(thirteenth), "--as", PAYROLL[0])
-    after = _run_summary(run_id)
-    from app.extensions import db
-
-    by_month = {
-        f"{m:%Y-%m}": n
-        for m, n in db.session.execute(
-            sa.text(
-                "SELECT corrects_month, count(*) FROM allowance_line WHERE run_id = :r AND kind = 'arrears'"
-                " GROUP BY 1 ORDER BY 1"
-            ),
-            {"r": run_id},
-        )
-    }
-    db.session.rollback()
-    facts.arrears = {
-        "locked_months": [str(m) for m in [*earlier, month]],
-        "thirteenth": str(thirteenth),
-        "rate_change": rate.output.strip().splitlines()[-1],
-        "nothing_changed": before,
-        "after_rate_change": after,
-        "arrears_lines_by_month": by_month,
-    }
-    if not after["arrears_lines"]:
-        raise BenchError("the rate change gave no arrears")
-    return [
-        Result(
-            f"flask allowance compute {thirteenth}, 12 locked months, nothing changed: wall time",
-            steady.seconds,
-            "s",
-            30,
-            "every worker's 12 locked months recomputed and compared with what was paid: no arrears",
-        ),
-        Result("compute, 12 locked months: peak RSS", steady.peak_rss_mib, "MiB"),
-        Result(
-            f"flask allowance compute {thirteenth}, after the rate change: wall time",
-            changed.seconds,
-            "s",
-            30,
-            f"a city-wide assistant rate of {opts.arrears_rate} in force from {since.first} "
-            f"({facts.arrears['rate_change']}): arrears for {after['arrears_workers']:,} workers",
-        ),
-        Result("compute with arrears: peak RSS", changed.peak_rss_mib, "MiB"),
-        Result(f"{thirteenth}: arrears lines", after["arrears_lines"], "lines"),
-        Result(f"{thirteenth}: arrears total", float(after["arrears_total"]), "CNY"),
-        Result(f"{thirteenth}: lines (allowance and arrears)", after["lines"], "lines"),
-    ]
-
-
-@contextmanager
-def _acting(user_id: int):
-    from app.core.audit import acting_user_id
-
-    token = acting_user_id.set(user_id)
-    try:
-        yield
-    finally:
-        acting_user_id.reset(token)
-
-
-def _compute_in_process(month, user_id: int) -> None:
-    """What `flask allowance compute` does, in this process."""
-    from app.allowance import compute, services
-    from app.extensions import db
-
-    with _acting(user_id):
-        run, districts = services.start_compute(month, user_id)
-        db.session.commit()
-        for d in districts:
-            compute.compute_part(run.id, d)
-            db.session.commit()
-        services.finish_if_complete(run.id)
-        db.session.commit()
-    db.session.remove()
-
-
-def _submit_approve_lock(month, users: dict) -> None:
-    from app.allowance import queries, services
-    from app.extensions import db
-
-    for step, user in ((services.submit, PAYROLL[0]), (services.approve, PAYROLL[1]), (services.lock, PAYROLL[1])):
-        with _acting(users[user]):
-            step(queries.run_for(month), users[user])
-            db.session.commit()
-    db.session.remove()
-
-
-# ---- 4. EXPLAIN ANALYZE of one big district's loads ----
-
-WATCHED = {
-    "posts": "FROM post_period",
-    "qualifications": "FROM qualification",
-    "registrations": "FROM registration",
-    "holds": "FROM allowance_hold",
-    "paid (own lines)": "JOIN allowance_run",
-    "paid (arrears)": "allowance_line.run_id !=",
-}
-
-
-def explain_part(month, facts: AllowanceFacts) -> list[Result]:
-    """compute_part of the biggest district of `month`'s draft (12 locked months before it),
-    with every statement captured as the driver gets it; rolled back; then each load explained."""
-    from sqlalchemy import event
-
-    from app.allowance import compute
-    from app.extensions import db
-
-    district = db.session.execute(
-        sa.text(
-            "SELECT d.id, d.code, d.name, count(*) AS n FROM worker w JOIN district d ON d.id = w.district_id"
-            " GROUP BY d.id ORDER BY n DESC, d.code LIMIT 1"
-        )
-    ).one()
-    run_id, state, _done = _run_of(month)
-    if state != "draft":
-        raise BenchError(f"{month} is {state}: compute_part explains a draft")
-    captured: list[tuple[str, str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
-        for label, marker in WATCHED.items():
-            seen = any(c[0] == label for c in captured)
-            if statement.lstrip().startswith("SELECT") and marker in statement and not seen:
-                captured.append((label, statement, parameters))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        start = time.perf_counter()
-        lines = compute.compute_part(run_id, district.id)
-        part_s = time.perf_counter() - start
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-        db.session.rollback()
-    results = [
-        Result(
-            f"compute_part of district {district.code} ({district.n:,} workers), in-process",
-            part_s,
-            "s",
-            note=f"{month} with 12 locked months: {lines:,} lines written, then rolled back; "
-            "its loads explained below (plans in the JSON)",
-        )
-    ]
-    plans = {}
-    with engine.connect() as conn:
-        for label, statement, parameters in captured:
-            plan = explain(conn, statement, parameters)
-            conn.rollback()
-            ms = re.search(r"Execution Time: ([\d.]+) ms", plan)
-            rows = re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", plan)
-            plans[label] = {
-                "execution_ms": float(ms.group(1)) if ms else None,
-                "plan": _short_arrays(plan),
-                "sql": _short_params(statement),
-            }
-            top = plan.splitlines()[0].split("  (")[0].strip() if plan else ""
-            results.append(
-                Result(
-                    f"EXPLAIN ANALYZE {label}: execution",
-                    plans[label]["execution_ms"],
-                    "ms",
-                    note=f"{top}; {int(rows.group(1)) if rows else 0:,} rows; {_scan_summary(plan)}",
-                )
-            )
-    missing = [label for label in WATCHED if label not in plans]
-    if missing:
-        facts.notes.append(f"EXPLAIN: not captured (not sent by compute_part): {', '.join(missing)}")
-    facts.explain |= {
-        "month": str(month),
-        "district": {"id": district.id, "code": district.code, "name": district.name, "workers": district.n},
-        "statements": plans,
-    }
-    return results
-
-
-def _short_arrays(plan: str) -> str:
-    """'{31669,13637,...}'::integer[] literals of thousands of ids, cut to the first three and a count."""
-
-    def cut(m: re.Match) -> str:
-        items = m.group(1).split(",")
-        return f"'{{{','.join(items[:3])},… {len(items):,} values}}'"
-
-    return re.sub(r"'\{([^{}']{200,})\}'", cut, plan)
-
-
-def _short_params(statement: str) -> str:
-    """IN (%(worker_id_1_1)s, %(worker_id_1_2)s, ...) cut likewise."""
-
-    def cut(m: re.Match) -> str:
-        items = m.group(1).split(", ")
-        return f"IN ({', '.join(items[:2])}, … {len(items):,} parameters)"
-
-    return re.sub(r"IN \(((?:%\(\w+\)s, ){20,}%\(\w+\)s)\)", cut, statement)
-
-
-def _scan_summary(plan: str) -> str:
-    """The scans of a plan, e.g. "Index Scan using ix_x on t" (what a reader checks first)."""
-    scans = []
-    for line in plan.splitlines():
-        found = re.search(
-            r"((?:Parallel )?(?:Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)"
-            r"(?: using \S+)? on \S+)",
-            line,
-        )
-        if found and found.group(1) not in scans:
-            scans.append(found.group(1))
-    return ", ".join(scans) or "no scan"

@@ -29,6 +29,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app import create_app
     from app.allowance import compute, services, sql_month
     from app.allowance.models import AllowanceLine, AllowanceRun, RunState

@@ -28,6 +28,7 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
     """compute_month of `month`'s draft run `repeat` times (each committed), then its plan.
     Returns the lines, the seconds of each run, and the plan with its execution and trigger times.
     `url` None: VACUUM through the app's engine; `vacuum` False: none."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.allowance import compute, services, sql_month
     from app.extensions import db
 
@@ -104,6 +105,7 @@ def _cpu(pid: int) -> float:
 
 
 def _vacuum(url: str | None) -> None:
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.extensions import db
 
     engine = sa.create_engine(url) if url else db.engine
@@ -116,6 +118,7 @@ def _vacuum(url: str | None) -> None:
 def lock_twelve_and_raise(month) -> float:
     """The 12 months before `month` computed and locked (by the SQL), then the city-wide assistant
     rate raised to 260.00 from 12 months back; returns the seconds it took."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app.allowance import compute, services
     from app.allowance.models import RunState
     from app.exams.levels import Level
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--plan", action="store_true", help="print the whole plan")
     args = parser.parse_args()
 
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
     from app import create_app
     from app.allowance.rules import Month
 
