@@ -1,6 +1,6 @@
 """`python -m bench`: run the scenarios, print their tables, write bench-results/<scenario>.json.
 
-Scenarios, in the order they run by default: registry, exams, allowance, training, reminders.
+Scenarios, in the order they run by default: registry, exams, allowance, reports, training, reminders.
 `--only NAME` runs some of them (`--only allowance,training` or `--only allowance --only training`),
 always in that order. The registry drops the database and seeds it, then imports 100,000 more
 workers; the exams scenario reuses the database when it holds workers and seeds it first when it
@@ -25,12 +25,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import allowance, exams, reminders, training
+from bench import allowance, exams, reminders, reports, training
+from bench.common import ensure_demo_database
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
-SCENARIOS = ("registry", "exams", "allowance", "training", "reminders")
+SCENARIOS = ("registry", "exams", "allowance", "reports", "training", "reminders")
 RESULTS = PROJECT / "bench-results"
 
 
@@ -238,6 +239,24 @@ def run_reminders(args: argparse.Namespace, url: str, command: str, workdir: Pat
     )
 
 
+def run_reports(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    started = datetime.now(UTC)
+    print(f"\nReports: benchmarking on {safe_url(url)}, {args.workers:,} workers...", flush=True)
+    notes: list[str] = []
+    _env, seeded = ensure_demo_database(url, args.workers, workdir / "reports", notes)
+    results, measured = reports.run(url, fill=True)
+    print_table(seeded + results, notes + measured)
+    write_report(
+        str(RESULTS / "reports.json"),
+        {
+            **_header(command, started, url),
+            "environment": _environment(),
+            "notes": notes + measured,
+            "results": _results(seeded + results),
+        },
+    )
+
+
 def _header(command: str, started: datetime, url: str) -> dict:
     return {
         "command": command,
@@ -251,6 +270,7 @@ RUNNERS = {
     "registry": run_registry,
     "exams": run_exams,
     "allowance": run_allowance,
+    "reports": run_reports,
     "training": run_training,
     "reminders": run_reminders,
 }
