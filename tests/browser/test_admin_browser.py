@@ -25,6 +25,7 @@ def sign_out(page) -> None:
 def test_the_admin_creates_a_coordinator_who_signs_in_and_sees_their_district(page, live_server):
     username = f"coord_jb_{uuid.uuid4().hex[:4]}"
     sign_in(page, live_server, "admin")
+    page.locator("#admin-menu").click()
     page.locator(".navbar-nav a", has_text="用户管理").click()
     page.locator("a.btn", has_text="新建用户").click()
     page.fill("input[name=username]", username)
@@ -54,6 +55,7 @@ def test_the_admin_creates_a_coordinator_who_signs_in_and_sees_their_district(pa
 
     # The admin reads who created the account in the audit log.
     sign_in(page, live_server, "admin")
+    page.locator("#admin-menu").click()
     page.locator(".navbar-nav a", has_text="审计日志").click()
     expect(page.locator("main")).to_contain_text(username)
     shot(page, "audit-log")

@@ -31,6 +31,7 @@ def call(url: str, token: str) -> tuple[int, dict]:
 def test_the_admin_creates_a_token_that_works_once_shown_then_revokes_it(page, live_server):
     name = f"财务系统-{uuid.uuid4().hex[:4]}"
     sign_in(page, live_server, "admin")
+    page.locator("#admin-menu").click()
     page.locator("#api-clients-link").click()
     expect(page).to_have_url(re.compile(r"/api-clients/$"))
     page.locator("#new-api-client").click()
@@ -55,5 +56,6 @@ def test_the_admin_creates_a_token_that_works_once_shown_then_revokes_it(page, l
     status, body = call(f"{live_server}/api/runs", token)
     assert status == 401 and body["code"] == 401
 
-    page.locator("a", has_text="API 客户端").first.click()
+    page.locator("#admin-menu").click()
+    page.locator("#api-clients-link").click()
     expect(page.locator("#api-clients")).to_contain_text(name)

@@ -54,6 +54,7 @@ def test_admin_reads_the_log_filters_it_and_follows_a_link_to_the_record(page, l
 
     # The admin opens the audit log from the menu.
     sign_in(page, live_server, "admin")
+    page.locator("#admin-menu").click()
     page.get_by_role("link", name="审计日志").click()
     expect(page.locator("h1")).to_have_text("审计日志")
     expect(page.locator("#audit-table thead")).to_contain_text("时间（北京时间）")

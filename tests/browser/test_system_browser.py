@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
 def test_the_admin_opens_the_system_page_from_the_menu(page, live_server):
     sign_in(page, live_server, "admin")
+    page.locator("#admin-menu").click()
     page.locator(".navbar-nav a#system-link").click()
     expect(page).to_have_url(re.compile(r"/admin/system$"))
     expect(page.locator("h1")).to_have_text("系统")
