@@ -19,7 +19,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.audit import acting_user_id
+from app.core.access import district_scope
+from app.core.audit import AuditAction, acting_user_id, record
 from app.core.models import TimestampMixin, UTCDateTime
 from app.core.tabular import FileRejected, RowError
 from app.core.timeutil import utcnow
@@ -52,6 +53,13 @@ class RowsPlan:
     def has_changes(self) -> bool:
         return bool(self.inserts or self.updates)
 
+    def applied(self, entity: str, what: str, filename: str) -> dict:
+        """The figures of an applied import, written to the audit log when it changed anything."""
+        counts = {"new": len(self.inserts), "changed": len(self.updates), "unchanged": self.unchanged}
+        if self.has_changes:
+            record(AuditAction.import_, entity, None, summary=f"{what} import {filename}", after=counts)
+        return counts
+
     def summary(self) -> list[tuple[str, int]]:
         return [
             (_("Rows read"), self.total_rows),
@@ -66,6 +74,19 @@ KINDS: dict[str, ImportKind] = {}
 
 def register_import(kind: ImportKind) -> None:
     KINDS[kind.name] = kind
+
+
+def register_scoped_import(name: str, plan: Callable, apply: Callable, done_endpoint: str) -> None:
+    """An import kind whose rows must lie in the importing user's districts:
+    `plan(filename, data, allowed_district_ids)`."""
+    register_import(
+        ImportKind(
+            name=name,
+            plan=lambda filename, data, user: plan(filename, data, district_scope(user)),
+            apply=apply,
+            done_endpoint=done_endpoint,
+        )
+    )
 
 
 class JobState(str, enum.Enum):

@@ -13,11 +13,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import tabular
-from app.core.access import district_scope
-from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
-from app.core.importing import ImportKind, RowsPlan, register_import
+from app.core.importing import RowsPlan, register_scoped_import
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -185,19 +183,9 @@ def apply_account_import(plan: AccountPlan, filename: str) -> dict:
                 for r in plan.updates
             ],
         )
-    counts = {"new": len(plan.inserts), "changed": len(plan.updates), "unchanged": plan.unchanged}
-    if plan.has_changes:
-        record(AuditAction.import_, "bank_account", None, summary=f"bank account import {filename}", after=counts)
-    return counts
+    return plan.applied("bank_account", "bank account", filename)
 
 
 def register_account_import() -> None:
     """Called by the factory: the import pages and the job runner find the kind by its name."""
-    register_import(
-        ImportKind(
-            name="bank_accounts",
-            plan=lambda filename, data, user: plan_account_import(filename, data, district_scope(user)),
-            apply=apply_account_import,
-            done_endpoint="payments.accounts",
-        )
-    )
+    register_scoped_import("bank_accounts", plan_account_import, apply_account_import, "payments.accounts")

@@ -13,11 +13,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import tabular
-from app.core.access import district_scope
-from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
-from app.core.importing import ImportKind, RowsPlan, register_import
+from app.core.importing import RowsPlan, register_scoped_import
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -150,19 +148,9 @@ def apply_pay_import(plan: RowsPlan, filename: str) -> dict:
             .values(pay=sa.bindparam("b_pay"), updated_at=now),
             [{"b_worker": r.worker_id, "b_month": r.month, "b_pay": r.pay} for r in plan.updates],
         )
-    counts = {"new": len(plan.inserts), "changed": len(plan.updates), "unchanged": plan.unchanged}
-    if plan.has_changes:
-        record(AuditAction.import_, "director_pay", None, summary=f"director pay import {filename}", after=counts)
-    return counts
+    return plan.applied("director_pay", "director pay", filename)
 
 
 def register_pay_import() -> None:
     """Called by the factory: the import pages and the job runner find the kind by its name."""
-    register_import(
-        ImportKind(
-            name="director_pay",
-            plan=lambda filename, data, user: plan_pay_import(filename, data, district_scope(user)),
-            apply=apply_pay_import,
-            done_endpoint="reports.pay_floor",
-        )
-    )
+    register_scoped_import("director_pay", plan_pay_import, apply_pay_import, "reports.pay_floor")

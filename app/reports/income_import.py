@@ -12,9 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import tabular
-from app.core.access import district_scope
-from app.core.audit import AuditAction, record
-from app.core.importing import ImportKind, RowsPlan, register_import
+from app.core.importing import RowsPlan, register_scoped_import
 from app.core.tabular import Column, RowError
 from app.extensions import db
 from app.places.models import District
@@ -119,19 +117,9 @@ def apply_income_import(plan: RowsPlan, filename: str) -> dict:
         )
         found.income = r.income
     db.session.flush()
-    counts = {"new": len(plan.inserts), "changed": len(plan.updates), "unchanged": plan.unchanged}
-    if plan.has_changes:
-        record(AuditAction.import_, "district_income", None, summary=f"district income import {filename}", after=counts)
-    return counts
+    return plan.applied("district_income", "district income", filename)
 
 
 def register_income_import() -> None:
     """Called by the factory: the import pages and the job runner find the kind by its name."""
-    register_import(
-        ImportKind(
-            name="district_income",
-            plan=lambda filename, data, user: plan_income_import(filename, data, district_scope(user)),
-            apply=apply_income_import,
-            done_endpoint="reports.income_list",
-        )
-    )
+    register_scoped_import("district_income", plan_income_import, apply_income_import, "reports.income_list")

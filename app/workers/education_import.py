@@ -12,11 +12,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import tabular
-from app.core.access import district_scope
-from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
 from app.core.identity import InvalidIdentity, parse_id_number
-from app.core.importing import ImportKind, RowsPlan, register_import
+from app.core.importing import RowsPlan, register_scoped_import
 from app.core.tabular import Column, RowError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -153,19 +151,9 @@ def apply_education_import(plan: EducationPlan, filename: str) -> dict:
             .values(obtained_on=sa.bindparam("b_obtained"), updated_at=now),
             [{"b_worker": r.worker_id, "b_level": r.level.name, "b_obtained": r.obtained_on} for r in plan.updates],
         )
-    counts = {"new": len(plan.inserts), "changed": len(plan.updates), "unchanged": plan.unchanged}
-    if plan.has_changes:
-        record(AuditAction.import_, "education", None, summary=f"education import {filename}", after=counts)
-    return counts
+    return plan.applied("education", "education", filename)
 
 
 def register_education_import() -> None:
     """Called by the factory: the import pages and the job runner find the kind by its name."""
-    register_import(
-        ImportKind(
-            name="education",
-            plan=lambda filename, data, user: plan_education_import(filename, data, district_scope(user)),
-            apply=apply_education_import,
-            done_endpoint="reports.index",
-        )
-    )
+    register_scoped_import("education", plan_education_import, apply_education_import, "reports.index")

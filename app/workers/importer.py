@@ -8,10 +8,9 @@ Reading rows is posts_rows.py; checking them against the registry is posts_plan.
 import sqlalchemy as sa
 
 from app.core import tabular
-from app.core.access import district_scope
 from app.core.audit import AuditAction, record
 from app.core.bulk import insert_rows
-from app.core.importing import ImportKind, register_import
+from app.core.importing import register_scoped_import
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.places.models import Community
@@ -144,11 +143,4 @@ def _refresh_touched(plan: PostsPlan, new_ids: dict[str, int]) -> None:
         refresh_current_posts(sorted(touched))
 
 
-register_import(
-    ImportKind(
-        name="posts",
-        plan=lambda filename, data, user: plan_posts_import(filename, data, district_scope(user)),
-        apply=apply_posts_import,
-        done_endpoint="workers.worker_list",
-    )
-)
+register_scoped_import("posts", plan_posts_import, apply_posts_import, "workers.worker_list")
