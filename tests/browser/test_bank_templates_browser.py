@@ -9,7 +9,6 @@ the template beside the download button and downloads an XLSX laid out that way,
 """
 
 import io
-from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from playwright.sync_api import expect
 
 from tests.browser.live import sign_in
 from tests.browser.shots import shot
-from tests.payments.helpers import card
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -50,46 +48,11 @@ def paid_month(live, demo_worker):
     found = _paid_in(live, demo_worker)
     if found is not None:
         return found
-    import sqlalchemy as sa  # test-only: the live server's app is built by the fixtures
-
-    from app.accounts.models import User
-    from app.allowance import compute, services
-    from app.allowance.rules import Month
-    from app.extensions import db
-    from app.payments import queries
-    from app.payments import services as payments
-    from app.payments.models import BankAccount
-    from tests.payments.helpers import bank
+    from app.extensions import db  # the live server's app exists once the fixtures ran
+    from tests.browser.payroll_steps import next_month_to_pay, pay_worker_in
 
     with live.app.app_context():
-        last = queries.last_batch()
-        months = [m for m in live.paid_months(demo_worker) if last is None or Month.parse(m.month).first > last.month]
-        assert months, "the demo worker should be paid in full in some month after the last batch"
-        month = Month.parse(months[-1].month)
-        p1, p2 = (db.session.scalar(sa.select(User).where(User.username == name)) for name in ("payroll1", "payroll2"))
-        if not db.session.scalar(sa.select(BankAccount.id).where(BankAccount.worker_id == demo_worker.id)):
-            db.session.add(
-                BankAccount(
-                    worker_id=demo_worker.id,
-                    bank_id=bank().id,
-                    account_no=card("621700", 19),
-                    valid_from=date.today() - timedelta(days=31),
-                )
-            )
-        run, districts = services.start_compute(month, p1.id)
-        db.session.commit()
-        for district_id in districts:
-            compute.compute_part(run.id, district_id)
-            db.session.commit()
-        services.finish_if_complete(run.id)
-        services.submit(run, p1.id)
-        services.approve(run, p2.id)
-        services.lock(run, p2.id)
-        db.session.commit()
-        for earlier in queries.months_to_pay():  # batches go in month order
-            if earlier <= month.first:
-                payments.make_batch(Month(earlier), p1)
-                db.session.commit()
+        pay_worker_in(next_month_to_pay(live.paid_months(demo_worker)), demo_worker.id)
         db.session.remove()
     found = _paid_in(live, demo_worker)
     assert found is not None, "the demo worker should be paid in the batch"

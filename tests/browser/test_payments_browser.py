@@ -8,12 +8,13 @@ the bank file, which names the worker with the full account number and the month
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from app.core.timeutil import local_today
 from tests.browser.live import sign_in
 from tests.payments.helpers import card
 
@@ -24,28 +25,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 def locked_month(live, demo_worker):
     """The oldest month without a run in which the demo worker is paid in full, computed,
     approved and locked through the allowance services (the allowance journey covers the pages)."""
-    import sqlalchemy as sa
-
-    from app.accounts.models import User
-    from app.allowance import compute, services
-    from app.allowance.rules import Month
+    from app.allowance.rules import Month  # the live server's app exists once the fixtures ran
     from app.extensions import db
+    from tests.browser.payroll_steps import lock_month
 
     months = live.paid_months(demo_worker)
     assert months, "the demo worker should be paid in full in some month"
     paid = months[-1]
     with live.app.app_context():
-        p1, p2 = (db.session.scalar(sa.select(User).where(User.username == name)) for name in ("payroll1", "payroll2"))
-        run, districts = services.start_compute(Month.parse(paid.month), p1.id)
-        db.session.commit()
-        for district_id in districts:
-            compute.compute_part(run.id, district_id)
-            db.session.commit()
-        services.finish_if_complete(run.id)
-        services.submit(run, p1.id)
-        services.approve(run, p2.id)
-        services.lock(run, p2.id)
-        db.session.commit()
+        lock_month(Month.parse(paid.month))
         db.session.remove()
     return paid
 
@@ -58,7 +46,7 @@ def test_an_account_is_added_and_the_locked_month_is_paid_to_it(page, live_serve
     page.fill("input[name=id_number]", demo_worker.id_number)
     page.select_option("select[name=bank]", label="重庆农村商业银行")
     page.fill("input[name=account_no]", number[:-1] + str((int(number[-1]) + 1) % 10))
-    page.fill("input[name=valid_from]", (date.today() - timedelta(days=30)).isoformat())
+    page.fill("input[name=valid_from]", (local_today() - timedelta(days=30)).isoformat())
     page.click("#add-account")
     expect(page.locator(".invalid-feedback")).to_contain_text("Luhn")
     page.fill("input[name=account_no]", number)
