@@ -66,8 +66,10 @@ run: install $(VENV)/.honcho
 	echo ""; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -p $$port
 
+# Two processes by default (pytest-xdist): each has its own databases, Celery queues and live server.
+TEST_WORKERS ?= 2
 test: install-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The suite again on other days (browser tests aside): the last minutes of a February and a
 # leap day. TEST_CLOCK moves the clock of the tests and of the workers they start (tests/clock.py).
@@ -75,7 +77,7 @@ CLOCK_DAYS ?= 2031-02-28T23:50 2032-02-29
 test-clock: install-dev
 	@for day in $(CLOCK_DAYS); do \
 	  echo "== the suite on $$day"; \
-	  TEST_CLOCK=$$day $(BIN)/pytest -q -n 2 --ignore=tests/browser $(PYTEST_ARGS) || exit 1; \
+	  TEST_CLOCK=$$day $(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/browser $(PYTEST_ARGS) || exit 1; \
 	done
 
 lint: install-dev
