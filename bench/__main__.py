@@ -25,13 +25,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import allowance, exams, reminders, reports, training
+from bench import allowance, exams, payments, reminders, reports, training
 from bench.common import ensure_demo_database
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
-SCENARIOS = ("registry", "exams", "allowance", "reports", "training", "reminders")
+SCENARIOS = ("registry", "exams", "allowance", "reports", "payments", "training", "reminders")
 RESULTS = PROJECT / "bench-results"
 
 
@@ -257,6 +257,24 @@ def run_reports(args: argparse.Namespace, url: str, command: str, workdir: Path)
     )
 
 
+def run_payments(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    started = datetime.now(UTC)
+    print(f"\nPayments: benchmarking on {safe_url(url)}, {args.workers:,} workers...", flush=True)
+    notes: list[str] = []
+    _env, seeded = ensure_demo_database(url, args.workers, workdir / "payments", notes)
+    results, measured = payments.run(url)
+    print_table(seeded + results, notes + measured)
+    write_report(
+        str(RESULTS / "payments.json"),
+        {
+            **_header(command, started, url),
+            "environment": _environment(),
+            "notes": notes + measured,
+            "results": _results(seeded + results),
+        },
+    )
+
+
 def _header(command: str, started: datetime, url: str) -> dict:
     return {
         "command": command,
@@ -271,6 +289,7 @@ RUNNERS = {
     "exams": run_exams,
     "allowance": run_allowance,
     "reports": run_reports,
+    "payments": run_payments,
     "training": run_training,
     "reminders": run_reminders,
 }
