@@ -108,7 +108,7 @@ def give_accounts(month: Month) -> str:
         ],
     )
     db.session.commit()
-    return f"gave {len(missing):,} payees a bank account (COPY)"
+    return f"gave {len(missing):,} workers with lines in the month a bank account (COPY)"
 
 
 def time_batches(month: Month, payroll: User) -> tuple[float, int]:
