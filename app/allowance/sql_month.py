@@ -80,27 +80,55 @@ regs AS (
     WHERE r.worker_id IN (SELECT worker_id FROM _am_workers)
     GROUP BY r.worker_id, r.level
 ),
-lvl AS (
-    -- Rule 1: the highest level obtained before the first day (paid from the next month) which,
-    -- when registration is required, has a registration covering at least one day of the month.
-    SELECT DISTINCT ON (wm.worker_id, wm.first) wm.worker_id, wm.first, q.level, q.certificate_no,
-           rg.days AS reg_days
-    FROM _am_wm wm
-    JOIN qualification q ON q.worker_id = wm.worker_id AND q.obtained_on < wm.first
+quals AS (
+    -- Rule 1: each worker's qualifications once, a column group per level (one per worker and
+    -- level), with the days that level's registrations cover: every month picks from them below
+    -- without a join or a sort per worker-month.
+    SELECT q.worker_id,
+           min(q.obtained_on) FILTER (WHERE q.level = 'senior') AS s_on,
+           min(q.certificate_no) FILTER (WHERE q.level = 'senior') AS s_cert,
+           (array_agg(rg.days) FILTER (WHERE q.level = 'senior'))[1] AS s_reg,
+           min(q.obtained_on) FILTER (WHERE q.level = 'intermediate') AS i_on,
+           min(q.certificate_no) FILTER (WHERE q.level = 'intermediate') AS i_cert,
+           (array_agg(rg.days) FILTER (WHERE q.level = 'intermediate'))[1] AS i_reg,
+           min(q.obtained_on) FILTER (WHERE q.level = 'assistant') AS a_on,
+           min(q.certificate_no) FILTER (WHERE q.level = 'assistant') AS a_cert,
+           (array_agg(rg.days) FILTER (WHERE q.level = 'assistant'))[1] AS a_reg,
+           min(q.obtained_on) FILTER (WHERE q.level = 'local') AS l_on,
+           min(q.certificate_no) FILTER (WHERE q.level = 'local') AS l_cert,
+           (array_agg(rg.days) FILTER (WHERE q.level = 'local'))[1] AS l_reg
+    FROM qualification q
     LEFT JOIN regs rg ON rg.worker_id = q.worker_id AND rg.level = q.level
-    WHERE NOT wm.required OR rg.days && wm.span
-    ORDER BY wm.worker_id, wm.first,
-             CASE q.level WHEN 'senior' THEN 3 WHEN 'intermediate' THEN 2 WHEN 'assistant' THEN 1 ELSE 0 END DESC
+    WHERE q.worker_id IN (SELECT worker_id FROM _am_workers)
+    GROUP BY q.worker_id
 )
 SELECT wm.worker_id, wm.worker_district_id, wm.kind, wm.first, wm.d, wm.required, wm.obtained,
-       t.level, t.certificate_no, pd.days IS NULL OR isempty(pd.days) AS out_of_post,
-       -- ... intersected, when registration is required, with the days that level's registrations cover.
-       CASE WHEN wm.required THEN pd.days * (t.reg_days * wm.mspan) ELSE pd.days END AS days
+       t.level, t.certificate_no, t.level IS NULL OR ps.days IS NULL OR NOT ps.days && wm.span AS out_of_post,
+       CASE WHEN t.level IS NULL THEN NULL
+            -- Rule 2: the days of the month in post, intersected, when registration is required,
+            -- with the days that level's registrations cover.
+            WHEN wm.required THEN ps.days * t.reg_days * wm.mspan
+            ELSE ps.days * wm.mspan END AS days
 FROM _am_wm wm
-LEFT JOIN lvl t ON t.worker_id = wm.worker_id AND t.first = wm.first
+LEFT JOIN quals qs ON qs.worker_id = wm.worker_id
 LEFT JOIN posts ps ON ps.worker_id = wm.worker_id
--- Rule 2: the days of the month in post ...
-CROSS JOIN LATERAL (SELECT CASE WHEN t.level IS NOT NULL THEN ps.days * wm.mspan END AS days) pd
+-- Rule 1: the highest level obtained before the first day (paid from the next month) which,
+-- when registration is required, has a registration covering at least one day of the month.
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN qs.s_on < wm.first AND (NOT wm.required OR qs.s_reg && wm.span) THEN 'senior'
+    WHEN qs.i_on < wm.first AND (NOT wm.required OR qs.i_reg && wm.span) THEN 'intermediate'
+    WHEN qs.a_on < wm.first AND (NOT wm.required OR qs.a_reg && wm.span) THEN 'assistant'
+    WHEN qs.l_on < wm.first AND (NOT wm.required OR qs.l_reg && wm.span) THEN 'local'
+    END AS top) k
+CROSS JOIN LATERAL (SELECT k.top AS level,
+    CASE k.top WHEN 'senior' THEN qs.s_cert
+               WHEN 'intermediate' THEN qs.i_cert
+               WHEN 'assistant' THEN qs.a_cert
+               WHEN 'local' THEN qs.l_cert END AS certificate_no,
+    CASE k.top WHEN 'senior' THEN qs.s_reg
+               WHEN 'intermediate' THEN qs.i_reg
+               WHEN 'assistant' THEN qs.a_reg
+               WHEN 'local' THEN qs.l_reg END AS reg_days) t
 """
 
 _DUE = """
