@@ -1,6 +1,6 @@
 """`python -m bench`: run the scenarios, print their tables, write bench-results/<scenario>.json.
 
-Scenarios, in the order they run by default: registry, exams, allowance, reports, training, reminders.
+Scenarios, in the order they run by default: registry, exams, allowance, reports, payments, training, reminders.
 `--only NAME` runs some of them (`--only allowance,training` or `--only allowance --only training`),
 always in that order. The registry drops the database and seeds it, then imports 100,000 more
 workers; the exams scenario reuses the database when it holds workers and seeds it first when it
