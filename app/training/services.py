@@ -10,8 +10,6 @@ from app.training.rules import ensure_not_finished
 from app.training.schedule import SessionData, create_session, set_status, update_session
 from app.training.seats import promote
 
-_promote = promote  # its name before the split (tests/reminders/test_due.py calls it)
-
 __all__ = [
     "SessionData",
     "WrongCode",

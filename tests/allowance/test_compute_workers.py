@@ -5,12 +5,14 @@ import os
 import random
 import signal
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests import services
+from tests.allowance.snapshot import month_lines
 
 pytestmark = pytest.mark.no_db_transaction
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,28 +54,7 @@ def env(tmp_path_factory):
 
 
 def _snapshot(app):
-    from app.allowance.models import AllowanceLine, AllowanceRun
-    from app.extensions import db
-
-    with app.app_context():
-        db.session.expire_all()
-        run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == sa.func.date(f"{MONTH}-01")))
-        rows = db.session.execute(
-            sa.select(
-                AllowanceLine.worker_id,
-                AllowanceLine.kind,
-                AllowanceLine.corrects_month,
-                AllowanceLine.amount,
-                AllowanceLine.eligible_days,
-                AllowanceLine.rate,
-                AllowanceLine.formula,
-                AllowanceLine.ineligible,
-            )
-            .where(AllowanceLine.run_id == run.id)
-            .order_by(AllowanceLine.worker_id, AllowanceLine.kind, AllowanceLine.corrects_month)
-        ).all()
-        db.session.remove()
-        return [tuple(r) for r in rows]
+    return month_lines(app, date(2026, 6, 1))  # MONTH
 
 
 def _compute_in_process(app):

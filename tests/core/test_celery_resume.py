@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import services
+from tests.allowance.snapshot import month_lines
 
 pytestmark = pytest.mark.no_db_transaction
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,27 +117,7 @@ def _wait(check, timeout=120, every=0.02):
 
 
 def _lines(app):
-    from app.allowance.models import AllowanceLine, AllowanceRun
-    from app.extensions import db
-
-    with app.app_context():
-        run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == date(2026, 6, 1)))
-        rows = db.session.execute(
-            sa.select(
-                AllowanceLine.worker_id,
-                AllowanceLine.kind,
-                AllowanceLine.corrects_month,
-                AllowanceLine.amount,
-                AllowanceLine.eligible_days,
-                AllowanceLine.rate,
-                AllowanceLine.formula,
-                AllowanceLine.ineligible,
-            )
-            .where(AllowanceLine.run_id == run.id)
-            .order_by(AllowanceLine.worker_id, AllowanceLine.kind, AllowanceLine.corrects_month)
-        ).all()
-        db.session.remove()
-        return [tuple(r) for r in rows]
+    return month_lines(app, date(2026, 6, 1))
 
 
 def _parts(app, run_id, queued=None):

@@ -69,7 +69,7 @@ def test_no_reminders_for_a_cancelled_session_or_the_waitlist(person):
     training.enrol(s, w.id)  # capacity 0: waitlisted
     assert _scan() == []
     s.capacity = 1
-    training._promote(s)
+    training.promote(s)
     training.set_status(s, SessionStatus.cancelled)
     assert [k for k, _t in _scan()] == ["promoted", "session_cancelled"]
 
