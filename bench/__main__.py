@@ -1,6 +1,7 @@
 """`python -m bench`: run the scenarios, print their tables, write bench-results/<scenario>.json.
 
-Scenarios, in the order they run by default: registry, exams, allowance, reports, payments, training, reminders.
+Scenarios, in the order they run by default: registry, exams, allowance, reports, payments, training, reminders,
+production.
 `--only NAME` runs some of them (`--only allowance,training` or `--only allowance --only training`),
 always in that order. The registry drops the database and seeds it, then imports 100,000 more
 workers; the exams scenario reuses the database when it holds workers and seeds it first when it
@@ -8,7 +9,9 @@ does not. The allowance, training and reminders scenarios need the database as `
 --workers N` leaves it (N = --workers): they reuse it when it holds exactly N workers, and drop
 and seed it otherwise (so after the registry's import they seed it once again). The allowance and
 reminders scenarios start real Celery worker processes on Redis (redis://127.0.0.1:6379/14, queue
-"bench"); the reminders scenario receives mail with aiosmtpd (requirements-dev.txt).
+"bench"); the reminders scenario receives mail with aiosmtpd (requirements-dev.txt). The production scenario
+(the same database) starts gunicorn with APP_CONFIG=production, loads the worker list and "my
+record" with --clients signed-in HTTP clients, then backs the database up and restores it.
 
 Exit status 0 when the benchmark ran (even if a target is missed: it is a report), 1 when
 something failed, 2 when PostgreSQL is unreachable.
@@ -25,13 +28,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import allowance, exams, payments, reminders, reports, training
-from bench.common import ensure_demo_database
+from bench import allowance, exams, payments, production, reminders, reports, training
+from bench.common import BENCH_REDIS_URL, ensure_demo_database
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
-SCENARIOS = ("registry", "exams", "allowance", "reports", "payments", "training", "reminders")
+SCENARIOS = ("registry", "exams", "allowance", "reports", "payments", "training", "reminders", "production")
 RESULTS = PROJECT / "bench-results"
 
 
@@ -86,6 +89,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--mails", type=int, default=10_000, help="reminders: mails sent to the SMTP sink (default 10000)"
+    )
+    parser.add_argument("--clients", type=int, default=20, help="production: concurrent HTTP clients (default 20)")
+    parser.add_argument(
+        "--load-seconds", type=float, default=30, help="production: seconds of load per page (default 30)"
     )
     args = parser.parse_args(argv)
     args.only = [name for name in SCENARIOS if args.only is None or any(name in group for group in args.only)]
@@ -275,6 +282,26 @@ def run_payments(args: argparse.Namespace, url: str, command: str, workdir: Path
     )
 
 
+def run_production(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    started = datetime.now(UTC)
+    print(f"\nProduction: benchmarking on {safe_url(url)}, {args.clients} clients...", flush=True)
+    opts = production.LoadOptions(url, BENCH_REDIS_URL, args.clients, args.load_seconds, args.warmups)
+    results, notes, loads = production.run(opts, args.workers, workdir / "production")
+    print_table(results, notes)
+    write_report(
+        str(RESULTS / "production.json"),
+        {
+            **_header(command, started, url),
+            "clients": args.clients,
+            "load_seconds": args.load_seconds,
+            "load_average": loads,
+            "environment": _environment(),
+            "notes": notes,
+            "results": _results(results),
+        },
+    )
+
+
 def _header(command: str, started: datetime, url: str) -> dict:
     return {
         "command": command,
@@ -292,6 +319,7 @@ RUNNERS = {
     "payments": run_payments,
     "training": run_training,
     "reminders": run_reminders,
+    "production": run_production,
 }
 
 
@@ -345,7 +373,7 @@ def _value(r: Result) -> str:
     return f"{r.value:,.{digits}f} {r.unit}".strip()
 
 
-COUNT_UNITS = ("MiB", "", "lines", "rows", "notices", "mails", "workers")
+COUNT_UNITS = ("MiB", "", "lines", "rows", "notices", "mails", "workers", "tables")
 
 
 if __name__ == "__main__":
