@@ -269,7 +269,7 @@ def run_payments(args: argparse.Namespace, url: str, command: str, workdir: Path
     print(f"\nPayments: benchmarking on {safe_url(url)}, {args.workers:,} workers...", flush=True)
     notes: list[str] = []
     _env, seeded = ensure_demo_database(url, args.workers, workdir / "payments", notes)
-    results, measured = payments.run(url)
+    results, measured = payments.run(url, args.workers)
     print_table(seeded + results, notes + measured)
     write_report(
         str(RESULTS / "payments.json"),

@@ -14,9 +14,10 @@
 
 The database must hold a locked month: the month before this one is computed, submitted,
 approved and locked through the allowance services as tests/browser/payroll_steps.py does,
-unless its run is locked already; its workers without a bank account get one (one set-based
-COPY). Those writes are committed, then the database is VACUUM ANALYZEd; the batches never are
-committed.
+unless its run is locked already. Before it is computed, ~40 % of the workers are made paid in it
+(add_professionals: registrations renewed, qualifications added, set-based; the demo alone pays
+~15 %); after, its workers without a bank account get one (one set-based COPY). Those writes
+are committed, then the database is VACUUM ANALYZEd; the batches never are committed.
 """
 
 import io
@@ -61,11 +62,15 @@ def _user(name: str) -> User:
     return user
 
 
+def month_locked(month: Month) -> bool:
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
+    return run is not None and run.state == RunState.locked
+
+
 def lock_month(month: Month) -> str:
     """payroll1 computes and submits, payroll2 approves and locks (unless the run is locked)."""
-    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.month == month.first))
-    if run is not None and run.state == RunState.locked:
-        return f"{month}: its run was locked already"
+    if month_locked(month):
+        return f"{month}: its run was locked already (its payees as they were then)"
     p1, p2 = _user("payroll1"), _user("payroll2")
     start = time.perf_counter()
     run, districts = allowance.start_compute(month, p1.id)
@@ -79,6 +84,57 @@ def lock_month(month: Month) -> str:
     allowance.lock(run, p2.id)
     db.session.commit()
     return f"{month}: computed, submitted, approved and locked in {time.perf_counter() - start:.1f} s"
+
+
+PAYEE_SHARE = 0.4  # of the workers: the issue's ~40,000 payees at 100,000 (the seed letter's 44,000 professionals)
+
+
+def add_professionals(month: Month, workers: int) -> str:
+    """Make ~PAYEE_SHARE of the workers paid in the month, set-based, before it is computed.
+
+    The demo qualifies ~30 % of its workers and half of their registrations have lapsed by now (~15 %
+    paid); a month of the issue's ~40,000 payees needs more. Every qualification without a
+    registration covering the month is renewed (registered a year before it, for three years), then
+    workers in post in the month without a qualification get an imported 助理社会工作师 one (obtained two
+    years before it, registered a month later) until ~PAYEE_SHARE of the workers hold one: taken in
+    md5(id) order, so they spread over the districts and the same workers are taken each time."""
+    first, last = month.first, month.last
+    in_post = "w.post_start <= :last AND (w.post_end IS NULL OR w.post_end >= :first)"
+    params = {"first": first, "last": last, "now": utcnow()}
+    qualified = db.session.scalar(
+        sa.text(
+            "SELECT count(DISTINCT q.worker_id) FROM qualification q JOIN worker w ON w.id = q.worker_id"
+            f" WHERE {in_post}"
+        ),
+        params,
+    )
+    wanted = max(0, round(workers * PAYEE_SHARE) - qualified)
+    added = db.session.execute(
+        sa.text(
+            "INSERT INTO qualification (worker_id, level, obtained_on, certificate_no, source, created_at, updated_at)"
+            " SELECT w.id, 'assistant', :obtained, 'BENCH' || w.id, 'imported', :now, :now FROM worker w"
+            f" WHERE {in_post} AND NOT EXISTS (SELECT 1 FROM qualification q WHERE q.worker_id = w.id)"
+            " ORDER BY md5(w.id::text) LIMIT :wanted"
+        ),
+        {**params, "obtained": add_months(first, -24), "wanted": wanted},
+    ).rowcount
+    renewed = db.session.execute(
+        sa.text(
+            "INSERT INTO registration (worker_id, level, registered_on, expires_on, created_at, updated_at)"
+            " SELECT q.worker_id, q.level, r.day, r.day + interval '3 years' - interval '1 day', :now, :now"
+            " FROM qualification q CROSS JOIN LATERAL"
+            " (SELECT greatest(q.obtained_on + 30, CAST(:renewed AS date)) AS day) r"
+            " WHERE r.day <= :last AND NOT EXISTS (SELECT 1 FROM registration g WHERE g.worker_id = q.worker_id"
+            " AND g.level = q.level AND g.registered_on <= :last AND g.expires_on >= :first)"
+            " ON CONFLICT DO NOTHING"
+        ),
+        {**params, "renewed": add_months(first, -12)},
+    ).rowcount
+    db.session.commit()
+    return (
+        f"{month}: {qualified:,} workers in post held a qualification; added one to {added:,} more"
+        f" (imported, assistant), renewed {renewed:,} registrations to cover the month (set-based)"
+    )
 
 
 def give_accounts(month: Month) -> str:
@@ -196,12 +252,14 @@ def time_api(app, month: Month, admin: User) -> float:
     return statistics.median(samples)
 
 
-def run(url: str) -> tuple[list[Result], list[str]]:
+def run(url: str, workers: int) -> tuple[list[Result], list[str]]:
     """The measures on the database at `url` (for bench/__main__.py's scenarios)."""
     app = make_app(url, WTF_CSRF_ENABLED=False)
     month = Month(add_months(local_today().replace(day=1), -1))
     notes: list[str] = []
     with app.app_context():
+        if not month_locked(month):
+            notes.append(add_professionals(month, workers))
         notes.append(lock_month(month))
         notes.append(give_accounts(month))
     vacuum_analyze(url)  # the whole database: seed-demo leaves the worker table's statistics stale
