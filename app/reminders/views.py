@@ -1,4 +1,4 @@
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -29,9 +29,12 @@ class OffsetForm(FlaskForm):
 
 @bp.app_context_processor
 def unread_notices():
-    if current_user and current_user.is_authenticated:
-        return {"unread_notices": notices.unread_count(current_user.id)}
-    return {"unread_notices": 0}
+    if not (current_user and current_user.is_authenticated):
+        return {"unread_notices": 0}
+    # Counted once a request: a record page renders a template per section, each would count again.
+    if "unread_notices" not in g:
+        g.unread_notices = notices.unread_count(current_user.id)
+    return {"unread_notices": g.unread_notices}
 
 
 @bp.route("/notices")
