@@ -204,6 +204,18 @@ class AllowanceLine(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("run_id", "worker_id", "kind", "corrects_month"),
         sa.Index("ix_allowance_line_worker", "worker_id", "corrects_month"),
+        # the API pages a run's lines in this order (app/api/queries.py run_lines_page)
+        sa.Index(
+            "ix_allowance_line_run_order",
+            "run_id",
+            "district_id",
+            "street_id",
+            "worker_id",
+            "kind",
+            "corrects_month",
+            "id",
+            postgresql_include=["part_district_id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

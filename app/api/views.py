@@ -118,7 +118,7 @@ def run_lines(month: str, page: int, per_page: int, district: str | None = None)
     """A locked run's lines (allowance and arrears), by district, street and worker."""
     client = current_client()
     run = queries.locked_run(month)
-    found = queries.paginate(queries.run_lines(run, queries.district_ids(client, district)), page, per_page)
+    found = queries.run_lines_page(run, queries.district_ids(client, district), page, per_page)
     meta = _page_links(found, "api.run_lines", month=month)
     return {**meta, "month": month, "items": masked_lines(client, found.rows)}, 200, _link_header(meta)
 

@@ -137,6 +137,14 @@ def test_a_page_of_lines_links_to_the_next_one(client, world, month):
     assert len(second["items"]) == 1 and second["next"] is None and second["prev"]
     seen = [row["id"] for row in body["items"] + second["items"]]
     assert len(set(seen)) == 3
+    names = {row["worker_id"]: row["name"] for row in body["items"] + second["items"]}
+    assert names == {world.worker_a.id: world.worker_a.name, world.worker_b.id: world.worker_b.name}
+    one = client.get("/api/runs/2025-01/lines?district=500104&per_page=1", headers=bearer(token)).get_json()
+    two = client.get(one["next"], headers=bearer(token)).get_json()
+    assert (one["total"], one["pages"], two["next"]) == (2, 2, None)
+    b_lines = one["items"] + two["items"]
+    assert {r["worker_id"] for r in b_lines} == {world.worker_b.id} and len({r["id"] for r in b_lines}) == 2
+    assert {r["amount"] for r in b_lines} == {"80.00", "-10.00"}
     assert client.get("/api/runs/2025-01/lines?per_page=1001", headers=bearer(token)).status_code == 422
     assert client.get("/api/runs?month=2025-13", headers=bearer(token)).status_code == 422
     assert client.get("/api/runs/2024-12/lines", headers=bearer(token)).status_code == 404
