@@ -285,7 +285,9 @@ def run_payments(args: argparse.Namespace, url: str, command: str, workdir: Path
 def run_production(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
     started = datetime.now(UTC)
     print(f"\nProduction: benchmarking on {safe_url(url)}, {args.clients} clients...", flush=True)
-    opts = production.LoadOptions(url, BENCH_REDIS_URL, args.clients, args.load_seconds, args.warmups)
+    opts = production.LoadOptions(
+        url, BENCH_REDIS_URL, args.clients, args.load_seconds, args.warmups, vacuum=not args.no_vacuum
+    )
     results, notes, loads = production.run(opts, args.workers, workdir / "production")
     print_table(results, notes)
     write_report(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from typing import Protocol
 from urllib.parse import urlencode
 
 from bench.timing import BenchError
@@ -96,6 +97,11 @@ class Load:
         return len(self.samples_ms) / self.seconds if self.seconds else 0.0
 
 
+class Meter(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
 def run_load(
     clients: list[Client],
     path_of: Callable[[int], str],
@@ -103,9 +109,11 @@ def run_load(
     *,
     seconds: float,
     warmups: int,
+    meter: Meter | None = None,
 ) -> Load:
     """Every client sends GET path_of(its index) `warmups` times unmeasured, then, all starting
-    together, as many times as fit in `seconds`. check(status, body) returns what is wrong, or ""."""
+    together, as many times as fit in `seconds`. check(status, body) returns what is wrong, or "".
+    The meter, if any, is started as the clients start and stopped when the last one is done."""
     load = Load()
     lock = threading.Lock()
     ready = threading.Barrier(len(clients) + 1)
@@ -140,6 +148,8 @@ def run_load(
     for t in threads:
         t.start()
     ready.wait()
+    if meter is not None:
+        meter.start()
     cpu = time.process_time()
     window["start"] = time.perf_counter()
     window["end"] = window["start"] + seconds
@@ -147,5 +157,7 @@ def run_load(
     for t in threads:
         t.join()
     load.client_cpu_s = time.process_time() - cpu
+    if meter is not None:
+        meter.stop()
     load.seconds = window.get("last", window["start"]) - window["start"]
     return load

@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from bench import backup_drill
-from bench.common import ensure_demo_database
+from bench.common import ensure_demo_database, vacuum_analyze
 from bench.http_load import Client, Load, run_load
+from bench.proc_cpu import ServerCpu
 from bench.scenario import DEMO_PASSWORD, PROJECT
 from bench.timing import BenchError, Result, percentile
 
@@ -43,6 +44,7 @@ class LoadOptions:
     clients: int = 20
     seconds: float = 30.0
     warmups: int = 3
+    vacuum: bool = True  # VACUUM ANALYZE first, as the other scenarios do (the steady state autovacuum keeps)
 
 
 @dataclass
@@ -140,6 +142,9 @@ def run(opts: LoadOptions, workers: int, workdir: Path) -> tuple[list[Result], l
     backup drill; with the machine's load average (1, 5, 15 min) before and after each."""
     notes: list[str] = []
     env, seeded = ensure_demo_database(opts.url, workers, workdir, notes)
+    if opts.vacuum:
+        vacuum_analyze(opts.url)
+    notes.append("VACUUM ANALYZE ran before the pages" if opts.vacuum else "no VACUUM ANALYZE before the pages")
     loads = {"before": load_average()}
     pages, measured = measure_pages(env, opts, workdir)
     loads["after the pages"] = load_average()
@@ -221,21 +226,34 @@ def measure_pages(base_env: dict, opts: LoadOptions, workdir: Path) -> tuple[lis
     results = []
     try:
         pages = (
-            (f"worker list GET {LIST_PATH} (coord_city / admin)", list(LIST_ACCOUNTS), LIST_PATH, _list_ok),
-            (f"my record GET {ME_PATH} ({len(workers)} workers)", workers, ME_PATH, _record_ok),
+            (f"list {LIST_PATH} (coord_city, admin)", list(LIST_ACCOUNTS), LIST_PATH, _list_ok),
+            (f"my record {ME_PATH} ({len(workers)} workers)", workers, ME_PATH, _record_ok),
         )
         for label, logins, path, check in pages:
-            clients = signed_in(server.port, logins, opts.clients)
-            try:
-                load = run_load(clients, lambda _n, p=path: p, check, seconds=opts.seconds, warmups=opts.warmups)
-            finally:
-                for client in clients:
-                    client.close()
-            results += page_results(label, load, opts.clients)
+            alone, _cpu = _load(server, opts, logins[:1], path, check, seconds=min(opts.seconds, 5))
+            if not alone.samples_ms:
+                raise BenchError(f"{label}: no request succeeded for one client ({'; '.join(alone.errors[:3])})")
+            load, cpu = _load(server, opts, logins, path, check, seconds=opts.seconds, clients=opts.clients)
+            results += page_results(label, load, opts.clients) + cpu_results(label, load, cpu)
+            results.append(Result(f"{label}, one client alone: p50", percentile(alone.samples_ms, 50), "ms"))
             notes.append(_load_note(label, load, opts))
     finally:
         stop(server)
     return results, notes
+
+
+def _load(
+    server: Server, opts: LoadOptions, logins, path, check, seconds: float, clients: int = 1
+) -> tuple[Load, ServerCpu]:
+    """The clients signed in, then the load on `path`, and the server's CPU while it lasted."""
+    signed = signed_in(server.port, logins, clients)
+    cpu = ServerCpu(server.process.pid, opts.url)
+    try:
+        load = run_load(signed, lambda _n: path, check, seconds=seconds, warmups=opts.warmups, meter=cpu)
+    finally:
+        for client in signed:
+            client.close()
+    return load, cpu
 
 
 def page_results(label: str, load: Load, clients: int) -> list[Result]:
@@ -248,6 +266,21 @@ def page_results(label: str, load: Load, clients: int) -> list[Result]:
         Result(f"{label}: p99", p[99], "ms"),
         Result(f"{label}: throughput", load.per_second, "req/s"),
         Result(f"{label}: failed requests", len(load.errors), "", 1, target_label="0"),
+    ]
+
+
+def cpu_results(label: str, load: Load, cpu: ServerCpu) -> list[Result]:
+    n = len(load.samples_ms) + len(load.errors)
+    web, database = cpu.web / n * 1000, cpu.database / n * 1000
+    cores = os.cpu_count() or 1
+    return [
+        Result(f"{label}: server CPU a request, gunicorn", web, "ms"),
+        Result(f"{label}: server CPU a request, PostgreSQL", database, "ms"),
+        Result(
+            f"{label}: ceiling, {cores} idle cores / CPU a request",
+            cores / (web + database) * 1000 if web + database else None,
+            "req/s",
+        ),
     ]
 
 
