@@ -135,6 +135,10 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@socialwork.local")
+    # Seconds an SMTP connection may stay silent before the send fails (and is retried later);
+    # well under REMINDER_CLAIM_EXPIRY_SECONDS, so a sender cut off mid-mail has given up on it
+    # before another sender may take the delivery.
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
 
     SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")

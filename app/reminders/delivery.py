@@ -133,16 +133,33 @@ def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     db.session.commit()
     mailer = _Mailer()
     try:
-        for row in rows:
+        for row, following in zip(rows, [*rows[1:], None], strict=True):
             outcome, values = _send_one(row, disabled, opted_out, mailer, now or utcnow())
             db.session.execute(
                 sa.update(Delivery).where(Delivery.id == row.id, Delivery.claim == token).values(claim=None, **values)
             )
+            still_mine = following is None or renew_claim(following.id, token, now or utcnow())
             db.session.commit()
             counts[outcome] += 1
+            if not still_mine:
+                break
     finally:
         mailer.close()
     return counts
+
+
+def renew_claim(delivery_id: int, token: str, now: datetime) -> bool:
+    """Before a delivery is sent, its claim is renewed (in the transaction that records the one
+    before it). False when another sender has taken it: this sender was away (cut off from the
+    network, paused) longer than the claim's expiry, and the rest of its batch is no longer its
+    own. A sender coming back from a partition sends nothing that another has sent meanwhile."""
+    renewed = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claim == token, Delivery.state == DeliveryState.pending)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(renewed)
 
 
 def _send_one(row, disabled: set[str], opted_out: set, mailer: "_Mailer", now: datetime) -> tuple[str, dict]:

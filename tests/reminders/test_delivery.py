@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from app.core.access import Role
-from app.core.timeutil import LOCAL_TZ
+from app.core.timeutil import LOCAL_TZ, utcnow
 from app.extensions import db
 from app.reminders import delivery, notices
 from app.reminders.models import Channel, ChannelPreference, Delivery, DeliveryState, KindSetting, Notice
@@ -161,3 +161,24 @@ def test_the_admin_page_shows_what_is_pending_and_why(client, world, smtp):
     assert "<th>收件人</th>" in page and "<th>原因</th>" in page and "结束日期" not in page
     post(client, "/admin/notices", {"kind": "run_submitted", "enabled": "0"}, token_from="/admin/notices")
     assert db.session.get(KindSetting, "run_submitted").enabled is False
+
+
+def test_a_sender_back_from_a_partition_sends_nothing_another_sender_took(people, smtp):
+    """Sender A claims a batch and is cut off longer than the claim's expiry; sender B takes the
+    deliveries A had not renewed and sends them. Back, A finds its claims gone and stops its batch;
+    a claim A renewed before it went quiet is left to A."""
+    zh, en = people
+    third = f.user(Role.worker, "third", worker_record=f.worker(f.community("500103")))
+    third.email = "third@example.org"
+    notices.notify([zh.id, en.id, third.id], "session_cancelled", "session:5", "c", {"course": "x", "session": "y"})
+    db.session.commit()
+    start = utcnow()
+    token, (first, second, last) = delivery.claim_batch(now=start)
+    expiry = delivery.claim_expiry()
+    assert delivery.renew_claim(second, token, start + expiry - timedelta(seconds=1))  # sent the first, renewed
+    db.session.commit()
+    assert _send(start + expiry + timedelta(seconds=1))["sent"] == 2  # B: the first and the last, not the second
+    assert not delivery.renew_claim(last, token, start + expiry + timedelta(seconds=2))  # A is back: not its own
+    assert delivery.renew_claim(second, token, start + expiry + timedelta(seconds=2))
+    sent = sorted(m["message_id"] for m in smtp.messages)
+    assert sent == sorted(f"<delivery-{i}@socialwork.local>" for i in (first, last))
