@@ -64,6 +64,11 @@ def compute_part(run_id: int, district_id: int | None) -> int:
     return count
 
 
+def part_task_id(run_id: int, district_id: int | None) -> str:
+    """The id of every message of one part, so the reaper can tell whether Redis still holds it."""
+    return reaper.task_id(compute_part.name, run_id, district_id)
+
+
 def queue_compute(run_id: int, districts: list[int | None]) -> bool:
     """Send one task per district as a group, so several worker machines share the month.
     The parts are recorded as queued first; False when the broker does not answer: the run
@@ -73,7 +78,7 @@ def queue_compute(run_id: int, districts: list[int | None]) -> bool:
     )
     db.session.commit()
     try:
-        group(compute_part.si(run_id, d) for d in districts).apply_async()
+        group(compute_part.si(run_id, d).set(task_id=part_task_id(run_id, d)) for d in districts).apply_async()
     except BrokerUnavailable:
         log.warning("allowance run %s: the broker is unavailable; the reaper will queue its parts", run_id)
         return False
@@ -94,11 +99,13 @@ def requeue_stalled_parts() -> int:
             AllowanceRunPart.done.is_(False),
         )
     )
-    again, _given_up = reaper.take_stalled(computing, AllowanceRunPart, compute_part.name)
+    again, _given_up = reaper.take_stalled(
+        computing, AllowanceRunPart, compute_part.name, key_of=lambda p: (p.run_id, p.district_id)
+    )
     parts = [(p.run_id, p.district_id) for p in again]
     db.session.commit()
     for run_id, district_id in parts:
-        compute_part.delay(run_id, district_id)
+        compute_part.apply_async((run_id, district_id), task_id=part_task_id(run_id, district_id))
     unfinished = db.session.scalars(
         sa.select(AllowanceRun.id).where(
             AllowanceRun.state == RunState.draft,

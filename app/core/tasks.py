@@ -25,11 +25,16 @@ def apply_import(job_id: int) -> str:
     return job.state.value if job else "missing"
 
 
+def job_task_id(job_id: int) -> str:
+    """The id of every message of one import job, so the reaper can tell whether Redis still holds it."""
+    return reaper.task_id(apply_import.name, job_id)
+
+
 def queue_import(job_id: int) -> bool:
     """Send the (committed, queued) job to its worker. False when the broker does not answer:
     the job stays queued in the database and the reaper sends it once the broker is back."""
     try:
-        apply_import.delay(job_id)
+        apply_import.apply_async((job_id,), task_id=job_task_id(job_id))
     except BrokerUnavailable:
         log.warning("import job %s: the broker is unavailable; the reaper will queue it", job_id)
         return False
@@ -50,14 +55,14 @@ def requeue_imports() -> int:
     """Import jobs queued or running whose message or worker was lost: sent again; one that used
     up its attempts is failed, so its page stops waiting and says why."""
     unfinished = sa.select(ImportJob).where(ImportJob.state.in_([JobState.queued, JobState.running]))
-    again, given_up = reaper.take_stalled(unfinished, ImportJob, apply_import.name)
+    again, given_up = reaper.take_stalled(unfinished, ImportJob, apply_import.name, key_of=lambda job: (job.id,))
     for job in given_up:
         job.state, job.finished_at = JobState.failed, utcnow()
         job.errors = [_("The import stopped before it finished, several times; please upload the file again.")]
     ids = [job.id for job in again]
     db.session.commit()
     for job_id in ids:
-        apply_import.delay(job_id)
+        apply_import.apply_async((job_id,), task_id=job_task_id(job_id))
     return len(ids)
 
 

@@ -155,3 +155,21 @@ def test_the_run_page_says_when_a_part_is_no_longer_resumed(app, world):
     login(payroll, world.payroll_city.username)
     page = payroll.get(f"/allowance/runs/{run.month:%Y-%m}").get_data(as_text=True)
     assert 'id="given-up"' in page and 'id="resumed"' not in page
+
+
+def test_without_a_redis_broker_the_age_rule_decides(app, app_ctx, world, clock):
+    """The suite's own app (the embedded broker, or Redis with eager tasks): the world's run,
+    its parts queued a moment ago, is left alone until REAPER_STALL_SECONDS have passed."""
+    from app.core import broker
+
+    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.computed_at.is_(None)))
+    for part in run.parts:
+        part.queued_at = utcnow()
+    db.session.commit()
+    if broker.snapshot("allowance.compute_part") is None:
+        clock.move_to(utcnow() + timedelta(seconds=15), tick=True)
+        assert reaper.reap()["requeue_stalled_parts"] == 0
+    clock.move_to(utcnow() + timedelta(seconds=app.config["REAPER_STALL_SECONDS"] + 1), tick=True)
+    assert reaper.reap()["requeue_stalled_parts"] == len(run.parts)
+    db.session.expire_all()
+    assert all(p.done for p in db.session.scalars(sa.select(AllowanceRunPart).where(AllowanceRunPart.run_id == run.id)))
