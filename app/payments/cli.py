@@ -2,7 +2,9 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from app.allowance.rules import Month
 from app.core.access import district_scope
@@ -109,18 +111,22 @@ def export(month, output, template_name, username):
 @click.argument("id_number")
 @click.argument("month")
 @click.option("-o", "--output", required=True, type=click.Path())
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="The statement's language.")
 @with_appcontext
-def statement(id_number, month, output):
-    """Write a worker's statement of a month (工资条) as a PDF."""
+def statement(id_number, month, output, lang):
+    """Write a worker's statement of a month (工资条) as a PDF, in Chinese (default) or English."""
     made = queries.batch_for(_month(month))
     if made is None:
         fail(f"{month}: no payment batch; make it first with `flask payments batch`")
-    found = statements.statement_by_id_number(made, id_number.strip().upper())
-    if found is None:
-        fail(f"{id_number}: no worker with this ID number is in the payment batch of {month}")
-    try:
-        content = statement_pdf.render([found])
-    except ServiceError as exc:
-        fail(exc.message)
+    locale = "en" if lang == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):  # the labels, states and level names are read and drawn in it
+        found = statements.statement_by_id_number(made, id_number.strip().upper())
+        if found is None:
+            fail(f"{id_number}: no worker with this ID number is in the payment batch of {month}")
+        try:
+            content = statement_pdf.render([found])
+        except ServiceError as exc:
+            fail(exc.message)
+        state = str(found.state.label)
     Path(output).write_bytes(content)
-    click.echo(f"{output}: {found.name} {month}, net {found.net:.2f}, {found.state.label}")
+    click.echo(f"{output}: {found.name} {month}, net {found.net:.2f}, {state}")

@@ -256,3 +256,31 @@ def test_the_font_is_found_and_a_collections_simplified_chinese_face_is_used(app
     if path.suffix.lower() == ".ttc":
         face = TTCollection(str(path), lazy=True).fonts[collection_index(path)]
         assert face["name"].getDebugName(4).endswith((" SC", " GB"))
+
+
+ZH_LABELS = ("社区工作者职业津贴工资条", "发放状态", "已报送银行，待回盘")
+EN_LABELS = ("Professional allowance statement", "Payment status", "Sent to the bank, awaiting its result")
+
+
+@pytest.mark.parametrize(("lang", "said", "unsaid"), (("zh", ZH_LABELS, EN_LABELS), ("en", EN_LABELS, ZH_LABELS)))
+def test_the_cli_writes_the_statement_in_the_language_asked(app, world, paid_month, tmp_path, lang, said, unsaid):
+    out = tmp_path / f"statement-{lang}.pdf"
+    args = ["payments", "statement", world.worker_a.id_number, "2025-01", "-o", str(out)]
+    result = app.test_cli_runner().invoke(args=args + (["--lang", lang] if lang == "en" else []))
+    assert result.exit_code == 0, result.output
+    (page,) = pdf_pages(out.read_bytes())
+    assert all(label in page for label in said) and not any(label in page for label in unsaid)
+    assert world.worker_a.name in page and "90.00" in page  # names stay as written
+    assert said[2] in result.output
+
+
+@pytest.mark.parametrize(("locale", "said", "unsaid"), (("zh_CN", ZH_LABELS, EN_LABELS), ("en", EN_LABELS, ZH_LABELS)))
+def test_a_districts_pdf_is_in_the_officers_chosen_language(client, db, world, paid_month, locale, said, unsaid):
+    world.payroll_city.locale = locale
+    db.session.commit()
+    f.login(client, world.payroll_city.username)
+    response = client.get(f"/payments/batches/2025-01/districts/{world.community_a.district_id}/statements.pdf")
+    assert response.status_code == 200
+    (page,) = pdf_pages(response.data)
+    assert all(label in page for label in said) and not any(label in page for label in unsaid)
+    assert world.worker_a.name in page
