@@ -1,4 +1,4 @@
-"""`flask backup create|list|restore`, and the nightly backup that beat runs (worker/schedule.py).
+"""`flask backup create|list|restore`, and the nightly backup that beat runs (app/core/schedule.py).
 
 Both call app/core/backup.py with the app's settings: the database is SQLALCHEMY_DATABASE_URI,
 the folder BACKUP_DIR, the number kept BACKUP_KEEP. The nightly task runs on a Celery worker:

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import redis
@@ -22,7 +22,9 @@ from app.allowance.models import AllowanceRun, AllowanceRunPart, RunState
 from app.core.celery import BeatTick
 from app.core.importing import ImportJob, JobState
 from app.core.metrics import queue_names
+from app.core.schedule import beat_schedule, describe, next_due
 from app.core.task_runs import last_runs
+from app.core.timeutil import utcnow
 from app.extensions import db, migrate
 from app.reminders.models import KIND_LABELS, Delivery, DeliveryState
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 1.0
 LATEST = 10
+# a periodic entry this long past its time was not sent: is beat running?
+LATE = timedelta(minutes=2)
 
 OK, UNKNOWN, UNREACHABLE = "ok", "unknown", "unreachable"
 
@@ -106,13 +110,35 @@ def queues() -> Section:
 
 
 def tasks() -> Section:
-    """Every task of the app with its last run (none: never run since the table existed), and
-    when beat last sent each of its entries."""
+    """Every task of the app with its last run (none: never run since the table existed)."""
     runs = last_runs()
     names = sorted({name for name in _celery().tasks if not name.startswith("celery.")} | runs.keys())
-    ticks = db.session.execute(sa.select(BeatTick.name, BeatTick.tick).order_by(BeatTick.name)).all()
-    beat = [(name, datetime.fromtimestamp(tick, UTC)) for name, tick in ticks]
-    return Section(data=[(name, runs.get(name)) for name in names], extra={"beat": beat})
+    return Section(data=[(name, runs.get(name)) for name in names])
+
+
+def periodic() -> Section:
+    """Each entry of beat's table (app/core/schedule.py, the one beat reads): its schedule in
+    words, when beat last sent it (beat_tick), its task's last run and outcome (task_run), and
+    when it is due next."""
+    now = utcnow()
+    runs = last_runs()
+    ticks = dict(db.session.execute(sa.select(BeatTick.name, BeatTick.tick)).all())
+    rows = []
+    for name, entry in beat_schedule(current_app.config["REAPER_EVERY_SECONDS"]).items():
+        sent = datetime.fromtimestamp(ticks[name], UTC) if name in ticks else None
+        due = next_due(entry["schedule"], sent, now, _celery())
+        rows.append(
+            {
+                "name": name,
+                "task": entry["task"],
+                "every": describe(entry["schedule"]),
+                "sent": sent,
+                "run": runs.get(entry["task"]),
+                "due": due,
+                "late": due < now - LATE,
+            }
+        )
+    return Section(data=rows)
 
 
 # ---- the database's records ----
@@ -198,6 +224,7 @@ READERS: dict[str, Callable[[], Section]] = {
     "workers": workers,
     "queues": queues,
     "tasks": tasks,
+    "periodic": periodic,
     "imports": failed_imports,
     "deliveries": deliveries,
     "allowance": allowance,
