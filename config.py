@@ -70,6 +70,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
 
+    # The record of the finance API's calls is kept this many days (a year's audit and more); the
+    # reaper's tick deletes older rows (app/api/retention.py).
+    API_CALL_KEEP_DAYS = int(os.environ.get("API_CALL_KEEP_DAYS", "400"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_STRATEGY = "moving-window"  # a fixed window lets twice the limit through at its edge
     RATELIMIT_HEADERS_ENABLED = True

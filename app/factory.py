@@ -33,6 +33,7 @@ from app.allowance.cli import allowance_cli
 from app.allowance.tasks import requeue_stalled_parts
 from app.api import admin_views as api_admin_views
 from app.api import audit_text as api_audit_text
+from app.api import retention as api_retention
 from app.api import views as api_views
 from app.audit import describe as audit_describe
 from app.audit import views as audit_views
@@ -157,6 +158,7 @@ def wire_domains() -> None:
     register_income_import()
     register_pay_import()
     register_reaper(requeue_stalled_parts)
+    register_reaper(api_retention.purge_old_calls)  # not work queued again: old API calls deleted
     register_gauge(
         "socialwork_deliveries",
         "Reminder deliveries by state and channel.",
