@@ -130,6 +130,10 @@ class Config:
     REAPER_DEAD_SECONDS = int(os.environ.get("REAPER_DEAD_SECONDS", "30"))
     REAPER_MAX_ATTEMPTS = int(os.environ.get("REAPER_MAX_ATTEMPTS", "5"))
 
+    # `flask allowance compute` on PostgreSQL: connections computing groups of districts at once
+    # (app/allowance/parallel.py); 1 is one statement. Default: the CPUs, at most 4.
+    ALLOWANCE_COMPUTE_JOBS = int(os.environ.get("ALLOWANCE_COMPUTE_JOBS") or min(4, os.cpu_count() or 1))
+
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FILE_PATH = str(INSTANCE_DIR / "outbox")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -191,6 +195,8 @@ class TestingConfig(Config):
     # Cheap argon2id parameters keep the suite fast; production uses the library's defaults.
     ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     CELERY = {**Config.CELERY, "task_always_eager": True, "task_eager_propagates": True}
+    # A test's data is in its own open transaction, which other connections cannot see.
+    ALLOWANCE_COMPUTE_JOBS = 1
 
 
 class ProductionConfig(Config):

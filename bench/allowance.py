@@ -138,7 +138,10 @@ def reset(facts: AllowanceFacts) -> None:
         for t in ("allowance_run", "allowance_line", "allowance_hold")
     }
     db.session.execute(
-        sa.text("TRUNCATE allowance_line, allowance_run_event, allowance_run_part, allowance_run, allowance_hold")
+        # CASCADE: the payment batches (and their payments and returns) made from the demo's locked months go too
+        sa.text(
+            "TRUNCATE allowance_line, allowance_run_event, allowance_run_part, allowance_run, allowance_hold CASCADE"
+        )
     )
     extra = 0
     for row in db.session.execute(

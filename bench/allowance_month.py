@@ -44,6 +44,7 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
         db.session.commit()
         seconds.append(time.perf_counter() - started)
         cpu.append(_cpu(backend) + time.process_time() - cpu_before)
+    jobs = _parallel(url, run.id, repeat, vacuum)
     if vacuum:
         _vacuum(url)
     plan = sql_month.explain(run.id, month, compute._locked_months(month))
@@ -59,6 +60,9 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
         "median_s": round(statistics.median(seconds), 3),
         "cpu_s": [round(s, 3) for s in cpu],
         "median_cpu_s": round(statistics.median(cpu), 3),
+        "jobs": JOBS,
+        "jobs_seconds": [round(s, 3) for s in jobs],
+        "jobs_median_s": round(statistics.median(jobs), 3),
         "execution_ms": float(execution) if execution else None,
         "triggers_ms": {name: float(ms) for name, ms, _calls in TRIGGER.findall(plan)},
         "plan": plan,
@@ -79,6 +83,15 @@ def results(label: str, found: dict, target_s: float) -> list[Result]:
             f"runs {found['seconds']}",
         ),
         Result(
+            f"{label}: compute on {found['jobs']} connections at once (--jobs {found['jobs']}), median of "
+            f"{len(found['jobs_seconds'])}",
+            found["jobs_median_s"],
+            "s",
+            target_s,
+            f"the districts in {found['jobs']} groups of about as many workers, each one statement on its own "
+            f"connection (parallel.py); same lines; runs {found['jobs_seconds']}",
+        ),
+        Result(
             f"{label}: CPU time of the database backend and this process, median",
             found["median_cpu_s"],
             "s",
@@ -92,6 +105,26 @@ def results(label: str, found: dict, target_s: float) -> list[Result]:
             note=f"foreign-key triggers: {triggers or 'none'}; the plan is in the JSON (explain.month_statement)",
         ),
     ]
+
+
+JOBS = 2  # connections computing groups of districts at once (`flask allowance compute --jobs 2`)
+
+
+def _parallel(url: str | None, run_id: int, repeat: int, vacuum: bool) -> list[float]:
+    """parallel.compute_month of the same draft on JOBS connections, `repeat` times: wall seconds."""
+    # lazy: the app is imported when the bench runs, after it has chosen the database (make_app / DATABASE_URL)
+    from app.allowance import parallel
+    from app.extensions import db
+
+    seconds = []
+    for _ in range(repeat):
+        if vacuum:
+            _vacuum(url)
+        started = time.perf_counter()
+        parallel.compute_month(run_id, JOBS)
+        db.session.commit()
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def _cpu(pid: int) -> float:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
-from app.allowance import compute, queries, services
+from app.allowance import compute, parallel, queries, services
 from app.allowance.exporter import export_run
 from app.allowance.models import AllowanceLine
 from app.allowance.rules import Month
@@ -95,24 +96,38 @@ def hold(id_number, month, reason, username):
 @allowance_cli.command("compute")
 @click.argument("month")
 @click.option("--as", "username", default=None)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="PostgreSQL: connections computing groups of districts at once (default: ALLOWANCE_COMPUTE_JOBS).",
+)
 @with_appcontext
-def compute_command(month, username):
-    """Compute (or recompute) a month's draft in this process: one statement on PostgreSQL,
-    district by district elsewhere."""
+def compute_command(month, username, jobs):
+    """Compute (or recompute) a month's draft in this process: set-based statements on PostgreSQL
+    (several connections at once, --jobs), district by district elsewhere."""
     user = act_as(username)
     m = _month(month)
     run, districts = _service(services.start_compute, m, user.id if user else None)
     db.session.commit()
+    jobs = jobs or current_app.config["ALLOWANCE_COMPUTE_JOBS"]
     if sys.stdout.isatty():  # DOMAIN.md: long work shows a progress bar in a terminal
         with click.progressbar(length=len(districts), label=f"{m}") as bar:
-            compute.compute_month(run.id, progress=bar.update)
+            _compute(run.id, jobs, bar.update)
     else:
-        compute.compute_month(run.id)
+        _compute(run.id, jobs, None)
     db.session.commit()
     services.finish_if_complete(run.id)
     db.session.commit()
     count, total, paid = queries.grand_total(sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id))
     click.echo(f"{m}: {count} lines, {paid} with an amount, total {total:.2f}")
+
+
+def _compute(run_id: int, jobs: int, progress) -> None:
+    if jobs > 1 and compute.implementation() == "sql":
+        parallel.compute_month(run_id, jobs, progress)
+    else:
+        compute.compute_month(run_id, progress=progress)
 
 
 def _transition(name, fn):

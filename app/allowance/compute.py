@@ -77,7 +77,7 @@ def compute_part(run_id: int, district_id: int | None, using: str | None = None)
     month = Month(run.month)
     locked = _locked_months(month)
     if (using or implementation()) == "sql":
-        count = sql_month.replace_lines(run.id, month, locked, "district", district_id)
+        count = sql_month.replace_lines(run.id, month, locked, [district_id])
     else:
         earliest = min([month, *locked], key=lambda m: m.first)
         worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
@@ -102,14 +102,35 @@ def compute_month(run_id: int, progress=None) -> int:
             if progress:
                 progress(1)
         return count
-    run = db.session.scalar(sa.select(AllowanceRun).where(AllowanceRun.id == run_id).with_for_update())
+    count = compute_parts(run_id, None)
+    if progress:
+        progress(len(db.session.scalars(sa.select(AllowanceRunPart.id).where(AllowanceRunPart.run_id == run_id)).all()))
+    return count
+
+
+def compute_parts(run_id: int, districts: list[int | None] | None, lock_run: bool = True) -> int:
+    """On PostgreSQL: replace the lines of some parts of a draft run (`districts`: their district
+    ids, None among them for the workers without a post; None: every part) by one set-based
+    statement, and mark those parts done. Returns how many lines it wrote. Commits nothing.
+    `lock_run` False: the run is only kept from being deleted meanwhile (FOR KEY SHARE), so that
+    several connections compute its parts at once (parallel.py); the parts are locked either way."""
+    query = sa.select(AllowanceRun).where(AllowanceRun.id == run_id)
+    run = db.session.scalar(query.with_for_update() if lock_run else query.with_for_update(read=True, key_share=True))
     if run is None or run.state != RunState.draft:
         return 0
-    parts = db.session.scalars(
-        sa.select(AllowanceRunPart).where(AllowanceRunPart.run_id == run_id).with_for_update()
-    ).all()
+    chosen = AllowanceRunPart.run_id == run_id
+    if districts is not None:
+        named = [d for d in districts if d is not None]
+        chosen = sa.and_(
+            chosen,
+            sa.or_(
+                AllowanceRunPart.district_id.in_(named),
+                AllowanceRunPart.district_id.is_(None) if None in districts else sa.false(),
+            ),
+        )
+    parts = db.session.scalars(sa.select(AllowanceRunPart).where(chosen).with_for_update()).all()
     month = Month(run.month)
-    count = sql_month.replace_lines(run.id, month, _locked_months(month), "all")
+    count = sql_month.replace_lines(run.id, month, _locked_months(month), districts)
     counts = dict(
         db.session.execute(
             sa.select(AllowanceLine.part_district_id, sa.func.count())
@@ -121,8 +142,6 @@ def compute_month(run_id: int, progress=None) -> int:
     for part in parts:
         part.done, part.lines, part.finished_at = True, counts.get(part.district_id, 0), now
     db.session.flush()
-    if progress:
-        progress(len(parts))
     return count
 
 

@@ -198,9 +198,10 @@ WITH paid AS (
     -- summed once per worker and month for the part's workers (joined by hash, not per line).
     -- (summed in cents as integers: a numeric sum per group costs 150 MB and a second at 350,000 groups)
     SELECT l.worker_id, l.corrects_month, CAST(sum(CAST(l.amount * 100 AS bigint)) / 100.0 AS numeric(12, 2)) AS before
-    FROM allowance_line l JOIN allowance_run r ON r.id = l.run_id {paid_join}
+    -- (a month's own lines are its run's: one run per month, and an allowance line corrects its run's month)
+    FROM allowance_line l
     WHERE l.corrects_month = ANY(CAST(:firsts AS date[])) AND l.corrects_month <> CAST(:month AS date)
-      AND ((l.kind = 'allowance' AND r.month = l.corrects_month) OR (l.kind = 'arrears' AND l.run_id <> :run_id))
+      AND (l.kind = 'allowance' OR l.run_id <> :run_id) {paid_filter}
     GROUP BY l.worker_id, l.corrects_month
 ),
 places AS (
@@ -237,7 +238,7 @@ INSERT INTO allowance_line (
     district_code, district_name, street_name, community_name, level, certificate_no, rate_id, rate,
     eligible_days, days_in_month, amount, ineligible, held,
     hold_reason, formula)
-SELECT :run_id, worker_id, kind, first, {part_column},
+SELECT :run_id, worker_id, kind, first, worker_district_id,
        CASE WHEN shown THEN district_id END, CASE WHEN shown THEN street_id END,
        CASE WHEN shown THEN id END, CASE WHEN shown THEN district_code END,
        CASE WHEN shown THEN district_name END, CASE WHEN shown THEN street_name END,
@@ -254,10 +255,11 @@ ORDER BY worker_id, kind, first
 """
 
 
-def replace_lines(run_id: int, month: Month, locked: list[Month], part: str, district_id: int | None = None) -> int:
-    """Replace the lines of one part of a draft run (part="district", district_id None = workers
-    without a post) or of every part at once (part="all"). Returns how many lines it wrote."""
-    steps, params = _statements(run_id, month, locked, part, district_id)
+def replace_lines(run_id: int, month: Month, locked: list[Month], districts: list[int | None] | None = None) -> int:
+    """Replace the lines of some parts of a draft run (`districts`: their district ids, None among
+    them for the workers without a post) or of every part at once (`districts` None).
+    Returns how many lines it wrote."""
+    steps, params = _statements(run_id, month, locked, districts)
     with _settings():
         for step in steps[:-1]:
             _run_step(step, params)
@@ -269,7 +271,7 @@ def replace_lines(run_id: int, month: Month, locked: list[Month], part: str, dis
 def explain(run_id: int, month: Month, locked: list[Month]) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of each step of the whole month; they run, so roll back afterwards.
     The last line is the steps' total `Execution Time`."""
-    steps, params = _statements(run_id, month, locked, "all")
+    steps, params = _statements(run_id, month, locked, None)
     plans, total = [], 0.0
     with _settings():
         for step in steps:
@@ -335,21 +337,20 @@ def _temp_buffers() -> None:
         pass  # temporary tables were used before in this session: keep its setting
 
 
-def _statements(run_id: int, month: Month, locked: list[Month], part: str, district_id: int | None = None):
-    """Delete the part's lines (part="district", district_id None = workers without a post; or
-    part="all", every part); return the steps that write them again, and their parameters."""
-    if part == "all":
-        part_filter, part_column, line_filter, paid_join = "true", "worker_district_id", "true", ""
-    elif district_id is None:
-        part_filter, part_column, line_filter = "w.district_id IS NULL", "NULL", "part_district_id IS NULL"
+def _statements(run_id: int, month: Month, locked: list[Month], districts: list[int | None] | None):
+    """Delete the parts' lines (`districts` as replace_lines has it); return the steps that write
+    them again, and their parameters."""
+    if districts is None:
+        part_filter, line_filter, paid_filter = "true", "true", ""
     else:
-        part_filter, part_column = "w.district_id = :district_id", ":district_id"
-        line_filter = "part_district_id = :district_id"
-    if part != "all":  # what was paid, for the part's workers only (the whole month needs no filter)
-        paid_join = f"JOIN worker w ON w.id = l.worker_id AND {part_filter}"
+        part_filter = "(w.district_id = ANY(:districts) OR (:without_post AND w.district_id IS NULL))"
+        line_filter = "(part_district_id = ANY(:districts) OR (:without_post AND part_district_id IS NULL))"
+        # what was paid, for the parts' workers only (by the worker index, not a scan of 12 months' lines)
+        paid_filter = "AND l.worker_id IN (SELECT worker_id FROM _am_workers)"
     params = {
         "run_id": run_id,
-        "district_id": district_id,
+        "districts": [d for d in districts or [] if d is not None],
+        "without_post": districts is not None and None in districts,
         "month": month.first,
         "firsts": [month.first, *(m.first for m in locked)],
         "kinds": ["allowance", *("arrears" for _ in locked)],
@@ -357,5 +358,5 @@ def _statements(run_id: int, month: Month, locked: list[Month], part: str, distr
     db.session.execute(sa.text(f"DELETE FROM allowance_line WHERE run_id = :run_id AND {line_filter}"), params)
     _drop()
     steps = [_MONTHS, _WHO, _WORKERS, _DAYS, _DUE, _INSERT]
-    fill = {"part_filter": part_filter, "part_column": part_column, "paid_join": paid_join}
+    fill = {"part_filter": part_filter, "paid_filter": paid_filter}
     return [sa.text(s.format(**fill)) for s in steps], params
