@@ -37,7 +37,7 @@ def render_supervisord(tmp: Path, env: dict[str, str], queue: str, programs: lis
     service's user), and only `programs`; the program definitions are otherwise unchanged."""
     (tmp / "log").mkdir(exist_ok=True)
     env_file = tmp / "env"
-    env_file.write_text("".join(f'{key}="{value}"\n' for key, value in env.items()))
+    env_file.write_text("".join(f"{key}='{value}'\n" for key, value in env.items()))
     text = (DEPLOY / "supervisord.conf").read_text()
     for shipped, here in (
         ("/etc/socialwork/env", str(env_file)),
@@ -263,6 +263,7 @@ def test_each_systemd_unit_runs_the_procfile_s_command_from_the_venv_and_restart
 def test_the_worker_unit_takes_its_queue_from_the_instance_name():
     words = shlex.split(_unit(UNITS[1])["Service"]["ExecStart"])
     assert words[words.index("-Q") + 1] == "%i"
+    assert words[words.index("-n") + 1] == "%i@%%h"  # systemd passes %h on: Celery's node name on this host
 
 
 def test_systemd_analyze_verifies_the_units(tmp_path):
