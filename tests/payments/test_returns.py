@@ -161,6 +161,18 @@ def test_payroll_and_the_worker_are_told_of_a_return_once(world, today):
     )
 
 
+def test_the_worker_and_payroll_read_the_return_in_their_notices(app, client, world, today):
+    batch, a, _b = _paid_january(world, today)
+    apply_return(plan_return(batch, "r.csv", _csv(f"{a.account_no},120.00,失败,账户已销户")))
+    db.session.commit()
+    login(client, world.worker_user.username)
+    page = client.get("/notices").get_data(as_text=True)
+    assert "120.00 元被银行退回（账户已销户）" in page and "请核对您的银行账户" in page
+    payroll = app.test_client()
+    login(payroll, world.payroll_city.username)
+    assert "银行退回了 2025-01 批次的 1 笔发放（120.00 元）" in payroll.get("/notices").get_data(as_text=True)
+
+
 def test_payroll_is_told_when_a_batch_is_made_with_exceptions(world, today):
     account(world.worker_a, today - timedelta(days=5))
     locked_run(JAN, {world.worker_a: "120.00", world.worker_b: "80.00"})
