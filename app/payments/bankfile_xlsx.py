@@ -138,7 +138,7 @@ def _sheet(rows: Iterable[Sequence], keys: Sequence[str], strings: SharedStrings
 
 def _workbook(sheet_name: str) -> str:
     return (
-        HEAD + f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+        HEAD + f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><bookViews><workbookView/></bookViews><sheets>'
         f'<sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
 

@@ -224,3 +224,26 @@ def test_the_command_takes_a_template_by_name_and_names_an_unknown_one(app, db, 
     assert unknown.exit_code == 1
     assert "工行: no bank file template has this name" in unknown.output and "UTF8" in unknown.output
     assert not (tmp_path / "x").exists()
+
+
+def test_xlsx_keeps_text_as_written_and_leaves_empty_cells_in_their_columns():
+    from types import SimpleNamespace
+
+    from app.payments.bankfile_xlsx import write_xlsx
+
+    batch = SimpleNamespace(month=datetime(2026, 3, 1), made_on=datetime(2026, 4, 2).date())
+    keys = ["seq", "name", "account_no", "amount"]
+    rows = [
+        ["序号", "户名", "账号", "金额"],
+        [1, " 李<&>\"四' ", "6217000000000000005", Decimal("0.10")],
+        [2, "=HYPERLINK(1)", "6217000000000000013", Decimal("1234567.89")],
+        [None, "合计", None, Decimal("1234567.99")],
+    ]
+    book = load_workbook(io.BytesIO(write_xlsx(rows, keys, batch)))
+    sheet = book.active
+    assert sheet.title == "2026-03"
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[1] == [1, " 李<&>\"四' ", "6217000000000000005", pytest.approx(0.10)]
+    assert values[2][1] == safe_cell("=HYPERLINK(1)") and sheet["B3"].data_type == "s"  # never a formula
+    assert values[3] == [None, "合计", None, pytest.approx(1234567.99)]
+    assert sheet["C2"].number_format == "@" and sheet["D4"].number_format == "0.00"
