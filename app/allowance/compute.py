@@ -81,7 +81,8 @@ def compute_part(run_id: int, district_id: int | None, using: str | None = None)
     else:
         earliest = min([month, *locked], key=lambda m: m.first)
         worker_ids = db.session.scalars(sa.select(Worker.id).where(_part_filter(district_id))).all()
-        lines = _lines_for(run, month, locked, earliest, worker_ids, district_id)
+        who = sa.select(Worker.id).where(_part_filter(district_id))  # joined on the district, not an id list
+        lines = _lines_for(run, month, locked, earliest, worker_ids, who, district_id)
         db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run_id, _line_filter(district_id)))
         insert_rows(AllowanceLine.__table__, lines)
         count = len(lines)
@@ -170,50 +171,48 @@ class _Evidence:
     holds: dict = field(default_factory=dict)
 
 
-def _load(month: Month, earliest: Month, worker_ids: list[int]) -> _Evidence:
-    """Posts, qualifications, registrations and holds of the workers, 5,000 workers a statement."""
+def _load(month: Month, earliest: Month, who) -> _Evidence:
+    """Posts, qualifications, registrations and holds of the workers `who` selects, as plain rows."""
     ev = _Evidence()
-    for i in range(0, len(worker_ids), 5000):
-        chunk = worker_ids[i : i + 5000]
-        for p in db.session.execute(
-            sa.select(
-                PostPeriod.worker_id,
-                PostPeriod.start_date,
-                PostPeriod.end_date,
-                Community.district_id,
-                Community.street_id,
-                Community.id,
-            )
-            .join(Community, Community.id == PostPeriod.community_id)
-            .where(
-                PostPeriod.worker_id.in_(chunk),
-                PostPeriod.start_date <= month.last,
-                sa.or_(PostPeriod.end_date.is_(None), PostPeriod.end_date >= earliest.first),
-            )
-        ):
-            ev.posts[p[0]].append(rules.Post(p[1], p[2], p[3], p[4], p[5]))
-        for q in db.session.execute(
-            sa.select(
-                Qualification.worker_id, Qualification.level, Qualification.obtained_on, Qualification.certificate_no
-            ).where(Qualification.worker_id.in_(chunk), Qualification.obtained_on < month.first)
-        ):
-            ev.held[q[0]].append(rules.Held(q[1], q[2], q[3]))
-        for r in db.session.execute(
-            sa.select(
-                Registration.worker_id, Registration.level, Registration.registered_on, Registration.expires_on
-            ).where(
-                Registration.worker_id.in_(chunk),
-                Registration.registered_on <= month.last,
-                Registration.expires_on >= earliest.first,
-            )
-        ):
-            ev.covered[r[0]].append(rules.Covered(r[1], r[2], r[3]))
-        for h in db.session.execute(
-            sa.select(AllowanceHold.worker_id, AllowanceHold.month, AllowanceHold.reason).where(
-                AllowanceHold.worker_id.in_(chunk), AllowanceHold.month >= earliest.first
-            )
-        ):
-            ev.holds[(h[0], h[1])] = h[2]
+    for p in db.session.execute(
+        sa.select(
+            PostPeriod.worker_id,
+            PostPeriod.start_date,
+            PostPeriod.end_date,
+            Community.district_id,
+            Community.street_id,
+            Community.id,
+        )
+        .join(Community, Community.id == PostPeriod.community_id)
+        .where(
+            PostPeriod.worker_id.in_(who),
+            PostPeriod.start_date <= month.last,
+            sa.or_(PostPeriod.end_date.is_(None), PostPeriod.end_date >= earliest.first),
+        )
+    ):
+        ev.posts[p[0]].append(rules.Post(p[1], p[2], p[3], p[4], p[5]))
+    for q in db.session.execute(
+        sa.select(
+            Qualification.worker_id, Qualification.level, Qualification.obtained_on, Qualification.certificate_no
+        ).where(Qualification.worker_id.in_(who), Qualification.obtained_on < month.first)
+    ):
+        ev.held[q[0]].append(rules.Held(q[1], q[2], q[3]))
+    for r in db.session.execute(
+        sa.select(
+            Registration.worker_id, Registration.level, Registration.registered_on, Registration.expires_on
+        ).where(
+            Registration.worker_id.in_(who),
+            Registration.registered_on <= month.last,
+            Registration.expires_on >= earliest.first,
+        )
+    ):
+        ev.covered[r[0]].append(rules.Covered(r[1], r[2], r[3]))
+    for h in db.session.execute(
+        sa.select(AllowanceHold.worker_id, AllowanceHold.month, AllowanceHold.reason).where(
+            AllowanceHold.worker_id.in_(who), AllowanceHold.month >= earliest.first
+        )
+    ):
+        ev.holds[(h[0], h[1])] = h[2]
     return ev
 
 
@@ -228,9 +227,9 @@ def _place_names() -> dict[int, tuple]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[dict]:
-    ev = _load(month, earliest, worker_ids)
-    paid = _paid(run.id, locked, worker_ids)
+def _lines_for(run, month, locked, earliest, worker_ids, who, district_id) -> list[dict]:
+    ev = _load(month, earliest, who)
+    paid = _paid(run.id, locked, who)
     paid_workers = {wid for wid, _month in paid}
     rates = all_rates()
     required = {m.first: registration_required(m) for m in [month, *locked]}
@@ -259,7 +258,7 @@ def _lines_for(run, month, locked, earliest, worker_ids, district_id) -> list[di
     return out
 
 
-def _paid(run_id: int, locked: list[Month], worker_ids: list[int]) -> dict:
+def _paid(run_id: int, locked: list[Month], who) -> dict:
     """What was paid for each locked month: its own line, plus arrears for it posted in any other
     run (so that arrears are never posted twice, even before the run that posted them is locked)."""
     if not locked:
@@ -278,11 +277,9 @@ def _paid(run_id: int, locked: list[Month], worker_ids: list[int]) -> dict:
     arrears = sa.select(AllowanceLine.worker_id, AllowanceLine.corrects_month, AllowanceLine.amount).where(
         AllowanceLine.kind == LineKind.arrears, AllowanceLine.corrects_month.in_(months), AllowanceLine.run_id != run_id
     )
-    for i in range(0, len(worker_ids), 5000):
-        chunk = worker_ids[i : i + 5000]
-        for stmt in (own, arrears):
-            for wid, m, amount in db.session.execute(stmt.where(AllowanceLine.worker_id.in_(chunk))):
-                paid[(wid, m)] += amount
+    for stmt in (own, arrears):
+        for wid, m, amount in db.session.execute(stmt.where(AllowanceLine.worker_id.in_(who))):
+            paid[(wid, m)] += amount
     return paid
 
 
