@@ -67,9 +67,13 @@ run: install $(VENV)/.honcho
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile -p $$port
 
 # Two processes by default (pytest-xdist): each has its own databases, Celery queues and live server.
+# The allowance oracle (tests/allowance/test_sql_oracle.py: SQL vs rules.py on random histories)
+# runs 2,000 examples here (it writes their count and time to the log); a plain `pytest` runs 100,
+# and so does test-clock (the oracle's months are fixed dates: the clock changes nothing there).
 TEST_WORKERS ?= 2
+ALLOWANCE_ORACLE_EXAMPLES ?= 2000
 test: install-dev
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	ALLOWANCE_ORACLE_EXAMPLES=$(ALLOWANCE_ORACLE_EXAMPLES) $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The suite again on other days (browser tests aside): the last minutes of a February and a
 # leap day. TEST_CLOCK moves the clock of the tests and of the workers they start (tests/clock.py).

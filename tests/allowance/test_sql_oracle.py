@@ -99,14 +99,15 @@ _TALLY = {"examples": 0}
 @pytest.fixture
 def tally(capsys):
     """How many examples ran and how long they took, on the terminal (the CI log)."""
-    _TALLY["examples"] = 0
+    _TALLY["examples"], _TALLY["first_failure"] = 0, None
     start = time.perf_counter()
     yield
     seconds = time.perf_counter() - start
-    ran = _TALLY["examples"]
+    ran, failed = _TALLY["examples"], _TALLY.get("first_failure")
+    shrunk = f"; the first failure at example {failed}, then shrinking" if failed else ""
     with capsys.disabled():
         sys.stderr.write(
-            f"\n[allowance oracle] {ran} examples (one history each; asked for {EXAMPLES}) in {seconds:.1f} s, "
+            f"\n[allowance oracle] {ran} examples (one history each; asked for {EXAMPLES}{shrunk}) in {seconds:.1f} s, "
             f"{1000 * seconds / max(ran, 1):.0f} ms an example\n"
         )
 
@@ -126,6 +127,8 @@ def test_sql_and_python_give_the_same_lines(db, places, tally, h):
     savepoint = db.session.begin_nested()
     try:
         python, sql, whole = _compute_both(db, places, h)
+        if _TALLY["first_failure"] is None and not sql == python == whole:
+            _TALLY["first_failure"] = _TALLY["examples"]
         assert sql == python
         assert whole == python
     finally:
