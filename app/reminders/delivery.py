@@ -9,6 +9,7 @@ import json
 import secrets
 import urllib.request
 from datetime import datetime, time, timedelta
+from time import monotonic
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -101,6 +102,7 @@ def claim_batch(limit: int = 200, now: datetime | None = None) -> tuple[str, lis
 def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     """Claim and send one batch; returns counts. Each delivery's outcome is committed at once."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
+    renewed = monotonic()  # when this sender last made sure of its claim (the claim itself, first)
     token, ids = claim_batch(limit, now)
     if not ids:
         return counts
@@ -134,10 +136,14 @@ def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     mailer = _Mailer()
     try:
         for row, following in zip(rows, [*rows[1:], None], strict=True):
+            renewed = _claim_kept(row.id, token, now, renewed)
+            if renewed is None:
+                break
             outcome, values = _send_one(row, disabled, opted_out, mailer, now or utcnow())
             db.session.execute(
                 sa.update(Delivery).where(Delivery.id == row.id, Delivery.claim == token).values(claim=None, **values)
             )
+            renewed = monotonic()
             still_mine = following is None or renew_claim(following.id, token, now or utcnow())
             db.session.commit()
             counts[outcome] += 1
@@ -146,6 +152,20 @@ def send_batch(limit: int = 200, now: datetime | None = None) -> dict:
     finally:
         mailer.close()
     return counts
+
+
+def _claim_kept(delivery_id: int, token: str, now: datetime | None, renewed: float) -> float | None:
+    """Just before a delivery is sent: when this sender's claim on it was made sure of (claimed or
+    renewed) longer ago than half the claim's expiry (the process was paused, the machine busy,
+    the batch's first query slow), it is renewed again, so that a claim about to expire is never
+    sent on: another sender may have taken it meanwhile and sent it already. Returns the new
+    moment of certainty, or None when the delivery is no longer this sender's."""
+    if monotonic() - renewed < claim_expiry().total_seconds() / 2:
+        return renewed
+    checked = monotonic()
+    kept = renew_claim(delivery_id, token, now or utcnow())
+    db.session.commit()
+    return checked if kept else None
 
 
 def renew_claim(delivery_id: int, token: str, now: datetime) -> bool:
