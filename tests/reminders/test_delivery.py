@@ -182,3 +182,24 @@ def test_a_sender_back_from_a_partition_sends_nothing_another_sender_took(people
     assert delivery.renew_claim(second, token, start + expiry + timedelta(seconds=2))
     sent = sorted(m["message_id"] for m in smtp.messages)
     assert sent == sorted(f"<delivery-{i}@socialwork.local>" for i in (first, last))
+
+
+def test_a_sender_quiet_since_it_renewed_a_claim_checks_it_again_before_sending(people, smtp):
+    """Sender A renewed its claim on a delivery, then went quiet (paused, starved of CPU) longer
+    than the claim's expiry before sending it; sender B took it and sent it meanwhile. Back, A makes
+    sure of its claim again before sending, finds it gone and sends nothing: the mail arrives once."""
+    from time import monotonic
+
+    zh, _en = people
+    notices.notify([zh.id], "session_cancelled", "session:6", "c", {"course": "x", "session": "y"})
+    db.session.commit()
+    start = utcnow()
+    expiry = delivery.claim_expiry()
+    token, (only,) = delivery.claim_batch(now=start)
+    assert delivery.renew_claim(only, token, start)  # A: renewed just before sending it
+    db.session.commit()
+    assert delivery._claim_kept(only, token, None, monotonic()) is not None  # A, at once: still its own
+    assert _send(start + expiry + timedelta(seconds=1))["sent"] == 1  # B, once A's claim expired
+    renewed = monotonic() - expiry.total_seconds()  # A was quiet that long since it renewed the claim
+    assert delivery._claim_kept(only, token, None, renewed) is None  # A: not its own any more, not sent
+    assert [m["message_id"] for m in smtp.messages] == [f"<delivery-{only}@socialwork.local>"]
