@@ -175,24 +175,82 @@ def _queue_month(app):
     return run_id, len(districts), queued
 
 
+def _taken_unfinished(app, run_id) -> list:
+    """The districts of the parts a worker has taken (since the run was queued) and not finished."""
+    from app.allowance.models import AllowanceRunPart
+    from app.extensions import db
+
+    with app.app_context():
+        taken = db.session.scalars(
+            sa.select(AllowanceRunPart.district_id).where(
+                AllowanceRunPart.run_id == run_id, AllowanceRunPart.attempts >= 1, AllowanceRunPart.done.is_(False)
+            )
+        ).all()
+        db.session.remove()
+        return taken
+
+
+def _connections(app, name: str) -> int:
+    """How many PostgreSQL connections the process started with PGAPPNAME=`name` still has: none
+    once the server has committed or rolled back everything that process sent before it died."""
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return 0
+        n = db.session.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"), {"n": name})
+        db.session.remove()
+        return n
+
+
+def _attempts(app, run_id, districts) -> list[int]:
+    from app.allowance.models import AllowanceRunPart
+    from app.extensions import db
+
+    with app.app_context():
+        parts = db.session.scalars(sa.select(AllowanceRunPart).where(AllowanceRunPart.run_id == run_id)).all()
+        attempts = [p.attempts for p in parts if p.district_id in districts]
+        db.session.remove()
+        return attempts
+
+
+def _kill_mid_part(app, worker_env, run_id) -> list:
+    """A worker killed (SIGKILL) while it provably computes a part: the districts of the parts it
+    had taken and left unfinished. Killed between two parts (it had acknowledged one and not yet
+    fetched the next message), a worker leaves nothing for the reaper: the next worker simply takes
+    the parts from the queue. That is checked once the server has closed every connection of the
+    dead worker (so no commit of it is still on its way), and another worker is tried then."""
+    for attempt in range(5):
+        name = f"victim{attempt}-{os.getpid()}"
+        victim = services.start_celery_worker({**worker_env, "PGAPPNAME": name}, name)
+        try:
+            _wait(lambda: _taken_unfinished(app, run_id) or _parts(app, run_id)[1], timeout=180)
+        finally:
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait(timeout=30)
+        _wait(lambda name=name: _connections(app, name) == 0, timeout=60)
+        taken = _taken_unfinished(app, run_id)
+        if taken or _parts(app, run_id)[1]:
+            return taken
+    raise AssertionError("five workers were each killed between two parts")
+
+
 def test_a_worker_killed_mid_compute_is_resumed_by_the_reaper_and_the_month_equals_a_clean_run(env, clean):
     app, worker_env, tmp = env
     _purge()
-    victim = services.start_celery_worker(worker_env, "victim")
     beat = _beat(worker_env, tmp)
     restarted = None
     try:
         run_id, parts, queued = _queue_month(app)
-        _wait(lambda: _parts(app, run_id)[0] >= 2)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=10)
+        taken = _kill_mid_part(app, worker_env, run_id)
         done, finished, _ = _parts(app, run_id)
-        assert not finished and done < parts, "the kill came too late to test anything"
+        assert taken and not finished and done < parts, "the kill came too late to test anything"
         restarted = services.start_celery_worker(worker_env, "restarted")  # the process manager's restart
-        _wait(lambda: _parts(app, run_id)[1], timeout=120, every=0.2)
+        _wait(lambda: _parts(app, run_id)[1], timeout=180, every=0.2)
         assert _parts(app, run_id, queued)[2] >= 1, "no part was queued again: the reaper did not act"
+        assert all(n >= 2 for n in _attempts(app, run_id, taken)), "the killed part was not taken again"
     finally:
-        _stop(victim, beat, *([restarted] if restarted else []))
+        _stop(beat, *([restarted] if restarted else []))
     assert _lines(app) == clean
 
 
