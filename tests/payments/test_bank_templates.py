@@ -237,6 +237,7 @@ def test_xlsx_keeps_text_as_written_and_leaves_empty_cells_in_their_columns():
         ["序号", "户名", "账号", "金额"],
         [1, " 李<&>\"四' ", "6217000000000000005", Decimal("0.10")],
         [2, "=HYPERLINK(1)", "6217000000000000013", Decimal("1234567.89")],
+        [3, "王\x01五\x0b", "6217000000000000021", Decimal("0.00")],
         [None, "合计", None, Decimal("1234567.99")],
     ]
     book = load_workbook(io.BytesIO(write_xlsx(rows, keys, batch)))
@@ -245,5 +246,7 @@ def test_xlsx_keeps_text_as_written_and_leaves_empty_cells_in_their_columns():
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[1] == [1, " 李<&>\"四' ", "6217000000000000005", pytest.approx(0.10)]
     assert values[2][1] == safe_cell("=HYPERLINK(1)") and sheet["B3"].data_type == "s"  # never a formula
-    assert values[3] == [None, "合计", None, pytest.approx(1234567.99)]
-    assert sheet["C2"].number_format == "@" and sheet["D4"].number_format == "0.00"
+    assert values[3] == [3, "王\ufffd五\ufffd", "6217000000000000021", 0]  # what XML cannot hold, shown as such
+    assert values[4] == [None, "合计", None, pytest.approx(1234567.99)]
+    assert sheet["C2"].number_format == "@" and sheet["D5"].number_format == "0.00"
+    assert write_xlsx(rows, keys, batch) == write_xlsx(rows, keys, batch)
