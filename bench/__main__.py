@@ -1,7 +1,7 @@
 """`python -m bench`: run the scenarios, print their tables, write bench-results/<scenario>.json.
 
 Scenarios, in the order they run by default: registry, exams, allowance, reports, payments, training, reminders,
-production.
+production, multihost (a month on 1 and 2 worker hosts in network namespaces, as root: bench/multihost.py).
 `--only NAME` runs some of them (`--only allowance,training` or `--only allowance --only training`),
 always in that order. The registry drops the database and seeds it, then imports 100,000 more
 workers; the exams scenario reuses the database when it holds workers and seeds it first when it
@@ -28,13 +28,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import allowance, exams, payments, production, reminders, reports, training
+from bench import allowance, exams, multihost, payments, production, reminders, reports, training
 from bench.common import BENCH_REDIS_URL, ensure_demo_database
 from bench.scenario import PROJECT, Options, PostgresUnreachable, run, safe_url
 from bench.timing import BenchError, Result
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/socialwork_bench"
 SCENARIOS = ("registry", "exams", "allowance", "reports", "payments", "training", "reminders", "production")
+SCENARIOS += ("multihost",)  # as root only: its worker hosts are network namespaces (bench/multihost.py)
 RESULTS = PROJECT / "bench-results"
 
 
@@ -304,6 +305,15 @@ def run_production(args: argparse.Namespace, url: str, command: str, workdir: Pa
     )
 
 
+def run_multihost(args: argparse.Namespace, url: str, command: str, workdir: Path) -> None:
+    started = datetime.now(UTC)
+    print(f"\nMultihost: a month on 1 and 2 worker hosts (network namespaces), {args.workers:,} workers...", flush=True)
+    results, notes = multihost.run(args.workers, workdir / "multihost")
+    print_table(results, notes)
+    report = {**_header(command, started, url), "database": "its own, on the db host", "environment": _environment()}
+    write_report(str(RESULTS / "multihost.json"), {**report, "notes": notes, "results": _results(results)})
+
+
 def _header(command: str, started: datetime, url: str) -> dict:
     return {
         "command": command,
@@ -322,6 +332,7 @@ RUNNERS = {
     "training": run_training,
     "reminders": run_reminders,
     "production": run_production,
+    "multihost": run_multihost,
 }
 
 
