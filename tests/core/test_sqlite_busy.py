@@ -52,11 +52,18 @@ def embedded(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "APP_CONFIG": "development"})
     worker = services.start_celery_worker(env, "sqlite-busy", capture=True)
+    # Its output is read as it comes: a pipe nobody reads fills up (64 KiB of warnings and
+    # tracebacks) and the worker then blocks on its next log line, in the middle of the month.
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.extend(iter(worker.stdout.readline, b"")), daemon=True)
+    reader.start()
     try:
         yield app
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+        reader.join(timeout=10)
+        print("the worker's output:", b"".join(output).decode(errors="replace")[-10000:])  # shown on a failure
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -89,6 +96,28 @@ def _computed(app, run_id) -> bool:
         return done
 
 
+def _taken(app, run_id) -> bool:
+    """Whether the worker has taken a part of the run (it records so before it computes)."""
+    from app.allowance.models import AllowanceRunPart
+    from app.extensions import db
+
+    with app.app_context():
+        taken = db.session.scalar(
+            sa.select(sa.func.count()).where(AllowanceRunPart.run_id == run_id, AllowanceRunPart.attempts >= 1)
+        )
+        db.session.remove()
+        return bool(taken)
+
+
+def _wait(check, timeout) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
 def _person(app, username, run_id, month, results):
     try:
         _sign_in_and_browse(app, username, run_id, month, results)
@@ -112,6 +141,9 @@ def _sign_in_and_browse(app, username, run_id, month, results):
 def test_people_sign_in_and_browse_while_a_real_worker_computes_a_month(embedded):
     app = embedded
     run_id, month = _start_month(app)
+    # People come once the worker computes (it starts in a few seconds, or a minute on a busy
+    # machine): pages served before that would prove nothing.
+    assert _wait(lambda: _taken(app, run_id), timeout=300), "the worker never took a part of the month"
     results: list[tuple] = []
     people = [threading.Thread(target=_person, args=(app, name, run_id, month, results)) for name in PEOPLE]
     for t in people:
@@ -126,7 +158,4 @@ def test_people_sign_in_and_browse_while_a_real_worker_computes_a_month(embedded
     assert len(sign_ins) == len(PEOPLE) * ROUNDS
     assert all(status == 302 for _, _, status, _ in sign_ins), sign_ins
     assert any(computing for *_, computing in sign_ins), "the month was computed before anyone signed in"
-    deadline = time.monotonic() + 300
-    while not _computed(app, run_id) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert _computed(app, run_id), "the worker never finished the month"
+    assert _wait(lambda: _computed(app, run_id), timeout=300), "the worker never finished the month"
