@@ -3,10 +3,12 @@
 XlsxWriter, a well-kept library, rather than a package written by hand (as it was until 2e5bb09) or
 openpyxl: a bank file is one sheet of plain values written once in row order, and XlsxWriter writes
 each cell straight into the sheet's XML, where openpyxl's write-only mode builds a cell object, its
-style and an lxml element for each (7.6 s for a month of 39,897 payees). XlsxWriter costs more than
-the hand-written writer did: at 39,899 rows on the shared 2-core machine (load 8-15), 2.5-3.9 s of
-CPU against 0.6-0.9 s, 4-10 s of wall time against 0.9-2.2 s. The package (content types,
-relationships, styles, shared strings, theme, document properties) is the library's.
+style and an lxml element for each (7.6 s for a month of 39,897 payees). XlsxWriter costs about
+four times what the hand-written writer did: at 39,899 rows on the shared 2-core machine, 2.8-3.7 s
+against 0.6-0.8 s at load ~3.5 (4-10 s against 0.9-2.2 s at load 8-15); the whole bank file
+(`python -m bench --only payments`) took 3.3 s at load ~5 (the CSV 1.1 s), 5.5 s at load ~11. The
+package (content types, relationships, styles, shared strings, theme, document properties) is the
+library's.
 
 Nothing in the file comes from the clock or the machine: the workbook is built in memory
 (`in_memory`), XlsxWriter dates every ZIP entry 1980-01-01, and the document's created and modified
