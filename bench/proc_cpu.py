@@ -28,16 +28,17 @@ def _seconds(fields: list[str], children: bool = False) -> float:
     return used / TICK
 
 
-def gunicorn_seconds(master: int) -> float:
-    """The master's CPU with its reaped children's, plus its live children's."""
+def gunicorn_seconds(master: int) -> tuple[float, set[int]]:
+    """The master's CPU with its reaped children's, plus its live children's; and their pids."""
     own = _stat(master)
     if own is None:
-        return 0.0
-    total = _seconds(own, children=True)
+        return 0.0, set()
+    total, workers = _seconds(own, children=True), set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[1] == str(master):
             total += _seconds(fields)
-    return total
+            workers.add(int(entry.name))
+    return total, workers
 
 
 def backend_pids(url: str) -> list[int]:
@@ -61,17 +62,25 @@ def backend_seconds(pids: list[int]) -> dict[int, float]:
 
 
 class ServerCpu:
-    """start() before the load, stop() after: the CPU seconds of the web and the database."""
+    """start() before the load, stop() after: the CPU seconds of the web and the database.
+
+    gunicorn replaces a worker after about WEB_MAX_REQUESTS requests: the reaped worker's CPU
+    stays counted (the master's cutime), but its database connections close with it and their
+    backends' CPU is lost, so the database's is None (not measured) when a worker was replaced."""
 
     def __init__(self, master: int, url: str):
         self.master, self.url = master, url
-        self.web = self.database = 0.0
+        self.web: float = 0.0
+        self.database: float | None = 0.0
+        self.replaced = False
 
     def start(self) -> None:
-        self._web = gunicorn_seconds(self.master)
+        self._web, self._workers = gunicorn_seconds(self.master)
         self._db = backend_seconds(backend_pids(self.url))
 
     def stop(self) -> None:
-        self.web = gunicorn_seconds(self.master) - self._web
+        web, workers = gunicorn_seconds(self.master)
+        self.web = web - self._web
+        self.replaced = workers != self._workers
         after = backend_seconds(backend_pids(self.url))
-        self.database = sum(used - self._db.get(pid, 0.0) for pid, used in after.items())
+        self.database = None if self.replaced else sum(used - self._db.get(pid, 0.0) for pid, used in after.items())
