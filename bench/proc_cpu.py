@@ -5,6 +5,7 @@ so it says what a request costs: on C idle cores, at most C / (web + database) r
 """
 
 import os
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,23 +42,13 @@ def gunicorn_seconds(master: int) -> tuple[float, set[int]]:
     return total, workers
 
 
-def backend_pids(url: str) -> list[int]:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.text(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-                    )
-                ).scalars()
-            )
-    finally:
-        engine.dispose()
+BACKENDS = sa.text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+)
 
 
-def backend_seconds(pids: list[int]) -> dict[int, float]:
+def backend_seconds(pids) -> dict[int, float]:
     return {pid: _seconds(fields) for pid in pids if (fields := _stat(pid))}
 
 
@@ -65,22 +56,39 @@ class ServerCpu:
     """start() before the load, stop() after: the CPU seconds of the web and the database.
 
     gunicorn replaces a worker after about WEB_MAX_REQUESTS requests: the reaped worker's CPU
-    stays counted (the master's cutime), but its database connections close with it and their
-    backends' CPU is lost, so the database's is None (not measured) when a worker was replaced."""
+    stays counted (the master's cutime), but its database connections close with it, and their
+    backends with their CPU. So the backends are sampled every SAMPLE seconds while the load
+    runs, each counted at the last value seen: a backend that leaves takes at most SAMPLE
+    seconds' worth with it (`replaced` says when a worker was replaced)."""
+
+    SAMPLE = 0.25
 
     def __init__(self, master: int, url: str):
         self.master, self.url = master, url
-        self.web: float = 0.0
-        self.database: float | None = 0.0
+        self.web = self.database = 0.0
         self.replaced = False
+        self._stop = threading.Event()
 
     def start(self) -> None:
+        self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        self._conn = self._engine.connect()
         self._web, self._workers = gunicorn_seconds(self.master)
-        self._db = backend_seconds(backend_pids(self.url))
+        self._first = backend_seconds(self._conn.execute(BACKENDS).scalars())
+        self._last = dict(self._first)
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.SAMPLE):
+            self._last.update(backend_seconds(self._conn.execute(BACKENDS).scalars()))
 
     def stop(self) -> None:
         web, workers = gunicorn_seconds(self.master)
+        self._stop.set()
+        self._thread.join()
+        self._last.update(backend_seconds(self._conn.execute(BACKENDS).scalars()))
+        self._conn.close()
+        self._engine.dispose()
         self.web = web - self._web
         self.replaced = workers != self._workers
-        after = backend_seconds(backend_pids(self.url))
-        self.database = None if self.replaced else sum(used - self._db.get(pid, 0.0) for pid, used in after.items())
+        self.database = sum(used - self._first.get(pid, 0.0) for pid, used in self._last.items())

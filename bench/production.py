@@ -272,15 +272,18 @@ def page_results(label: str, load: Load, clients: int) -> list[Result]:
 def cpu_results(label: str, load: Load, cpu: ServerCpu) -> list[Result]:
     n = len(load.samples_ms) + len(load.errors)
     web = cpu.web / n * 1000
-    database = None if cpu.database is None else cpu.database / n * 1000
+    database = cpu.database / n * 1000
     cores = os.cpu_count() or 1
-    replaced = "gunicorn replaced a worker (WEB_MAX_REQUESTS) during the load: its database connections' CPU is lost"
+    replaced = (
+        "gunicorn replaced a worker (WEB_MAX_REQUESTS) during the load: its connections' last"
+        f" {ServerCpu.SAMPLE:g} s of database CPU at most went unseen; the new worker's start-up counts in gunicorn's"
+    )
     return [
         Result(f"{label}: server CPU a request, gunicorn", web, "ms"),
         Result(f"{label}: server CPU a request, PostgreSQL", database, "ms", note=replaced if cpu.replaced else ""),
         Result(
             f"{label}: ceiling, {cores} idle cores / CPU a request",
-            None if database is None or not web + database else cores / (web + database) * 1000,
+            cores / (web + database) * 1000 if web + database else None,
             "req/s",
         ),
     ]
