@@ -44,11 +44,16 @@ def queue_of(conf, task_name: str) -> str:
     return route.get("queue") or conf.task_default_queue or "celery"
 
 
-def _task_id(raw: bytes | str) -> str | None:
+def _task_id(raw: bytes | str, routing_key: str | None = None) -> str | None:
+    """The task id of a queued message, or of an entry of `unacked` ([message, exchange, routing
+    key]) delivered from the queue `routing_key`: `unacked` is one hash for every queue, and
+    another queue (another deployment or test run on the same Redis) may use the same task ids."""
     try:
         message = json.loads(raw)
-        if isinstance(message, list):  # an entry of `unacked`: [message, exchange, routing key]
-            message = message[0]
+        if isinstance(message, list):
+            message, _exchange, key = message[:3]
+            if routing_key is not None and key != routing_key:
+                return None
         return message["headers"]["id"]
     except (ValueError, KeyError, IndexError, TypeError):  # not a Celery message of protocol 2
         return None
@@ -65,7 +70,8 @@ def snapshot(task_name: str) -> Snapshot | None:
     options = conf.broker_transport_options or {}
     prefix = options.get("global_keyprefix", "")
     sep = options.get("sep", "\x06\x16")
-    queue = prefix + queue_of(conf, task_name)
+    routing_key = queue_of(conf, task_name)  # celery.py: each queue's routing key is its name
+    queue = prefix + routing_key
     keys = [queue] + [f"{queue}{sep}{step}" for step in options.get("priority_steps", (0, 3, 6, 9)) if step]
     client = redis.Redis.from_url(url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS)
     try:
@@ -80,4 +86,4 @@ def snapshot(task_name: str) -> Snapshot | None:
     finally:
         client.close()
     waiting = {_task_id(raw) for messages in lists for raw in messages}
-    return Snapshot(waiting=waiting - {None}, delivered={_task_id(raw) for raw in unacked} - {None})
+    return Snapshot(waiting=waiting - {None}, delivered={_task_id(raw, routing_key) for raw in unacked} - {None})

@@ -181,3 +181,20 @@ def test_a_message_delivered_to_a_worker_that_never_took_it_waits_for_the_age_ru
     finally:
         r.hdel("unacked", tag)
     assert len(_queued_ids()) == len(ids)
+
+
+def test_a_message_of_another_queue_with_the_same_id_does_not_hide_a_lost_part(broker_app, computing, clock):
+    """`unacked` is one hash for all queues: another deployment (or test run) on the same Redis
+    may have a part with the same task id delivered to its worker. Ours is still lost."""
+    _run_id, ids = computing
+    r = _redis()
+    message = json.loads(r.lrange(_compute_queue(), 0, 0)[0])
+    _redis().delete(_compute_queue())
+    tag = f"test-other-{os.getpid()}"
+    r.hset("unacked", tag, json.dumps([message, "", f"{_compute_queue()}-elsewhere"]))
+    try:
+        _later(clock, 15)
+        assert _reap(broker_app) == len(ids)
+    finally:
+        r.hdel("unacked", tag)
+    assert _queued_ids() == ids
