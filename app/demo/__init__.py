@@ -291,7 +291,8 @@ def seed_exams(rng: random.Random, progress=None) -> None:
             progress(0)
     if reviews:
         insert_rows(SeniorReview.__table__, reviews)
-    exams.recompute_qualifications(worker_ids)
+    # only those with results can have earned a level (a new registry holds no qualification yet)
+    exams.recompute_qualifications(sorted({r["worker_id"] for r in results}))
     # certificates as the ministry numbers them, roughly: a prefix, the year, a serial
     db.session.execute(
         sa.update(Qualification)
