@@ -34,11 +34,12 @@ def measure(url: str | None, month, repeat: int = 5, vacuum: bool = True) -> dic
 
     run, _parts = services.start_compute(month, None)
     db.session.commit()
-    backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
     seconds, cpu, lines = [], [], 0
     for _ in range(repeat):
         if vacuum:
             _vacuum(url)
+        # the session's connection until the commit: after one, the pool may hand it another backend
+        backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
         started, cpu_before = time.perf_counter(), _cpu(backend) + time.process_time()
         lines = compute.compute_month(run.id)
         db.session.commit()
