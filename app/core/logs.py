@@ -30,8 +30,9 @@ _TASK_HEADER = "x_request_id"  # in a Celery message's headers
 # An incoming request id is kept only if it is short and plain: it goes into every log line.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 
-# 17 digits and a digit or X, anywhere (inside a longer run of digits too: an account number).
-_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+# 17 digits and a digit or X, from the start of a run of digits (a longer run too: an account
+# number), except the decimals of a number: a task's duration "0.058704371212963506s" stays.
+_ID_NUMBER = re.compile(r"(?<!\d)(?<!\d\.)\d{17}[\dXx]")
 # 11 digits from 13 to 19, alone (or after a %-escape in a URL, or +86), spaces or dashes allowed.
 _MOBILE = re.compile(r"(?:(?<!\d)|(?<=%[0-9A-Fa-f]{2}))((?:\+?86|0086)?1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
 

@@ -144,3 +144,12 @@ def test_a_real_worker_logs_the_task_under_the_id_of_the_request_that_queued_it(
     (task,) = [line for line in output if line["logger"] == "app.task"]
     assert task["task_id"] == task_id and task["task"] == "core.purge_old_uploads"
     assert task["outcome"] == "SUCCESS" and task["request_id"] == "trace-worker-1"
+
+
+def test_a_duration_with_many_decimals_is_not_taken_for_an_id_number(capsys):
+    """Celery logs "succeeded in 0.058704371212963506s": a run of 18 digits, but decimals."""
+    logging.getLogger("app.test").warning("Task x succeeded in %ss: None", "0.058704371212963506")
+    logging.getLogger("app.test").warning("card 6222021234567890123, id 50010319970210049X")
+    out = capsys.readouterr().out
+    assert "succeeded in 0.058704371212963506s" in out
+    assert "6222021234567890123" not in out and "50010319970210049X" not in out
