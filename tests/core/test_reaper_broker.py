@@ -17,6 +17,11 @@ from tests import services
 
 pytestmark = pytest.mark.no_db_transaction
 
+# A queue of this module's own: kombu's `unacked` hash is one for all queues, and a worker that
+# an earlier test of this process killed mid-part (on the suite's queue, run 1 of its own
+# database) leaves there a message with the same routing key and task id as one of ours.
+QUEUE = f"{services.QUEUE}-reaper"
+
 
 @pytest.fixture(scope="module")
 def broker_app(tmp_path_factory):
@@ -32,7 +37,7 @@ def broker_app(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("reaper-broker")
     url = services.postgres_database(f"socialwork_reaper_{os.getpid()}") or f"sqlite:///{tmp}/r.sqlite"
-    celery = {**config.Config.CELERY, "task_default_queue": services.QUEUE, "broker_url": services.REDIS_URL}
+    celery = {**config.Config.CELERY, "task_default_queue": QUEUE, "broker_url": services.REDIS_URL}
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp / "uploads"), CELERY=celery)
     with app.app_context():
         upgrade()
@@ -59,13 +64,13 @@ def _redis():
 def _compute_queue() -> str:
     from app.core.celery import queue_name
 
-    return queue_name(services.QUEUE, "compute")
+    return queue_name(QUEUE, "compute")
 
 
 def _purge():
     from app.core.celery import QUEUES, queue_name
 
-    _redis().delete(*[queue_name(services.QUEUE, q) for q in QUEUES])
+    _redis().delete(*[queue_name(QUEUE, q) for q in QUEUES])
 
 
 def _queued_ids() -> list[str]:
