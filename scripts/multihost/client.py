@@ -6,7 +6,6 @@ import hashlib
 import http.client
 import json
 import re
-import time
 from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -110,13 +109,3 @@ def computed_parts(log: Path, since: int = 0) -> int:
         f.seek(since)
         text = f.read().decode("utf-8", "replace")
     return sum(int(n) > 0 for n in COMPUTED.findall(text))
-
-
-def wait_until(check, timeout: float, what: str, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise RuntimeError(f"{what}: not within {timeout:.0f} s")

@@ -48,7 +48,9 @@ def compute(cluster: Cluster, fault=None) -> dict:
     start = time.perf_counter()
     cluster.browser.compute(cluster.month)
     facts = {"fault": fault(cluster) if fault else None}
-    client.wait_until(lambda: client.parts(cluster.engine, cluster.month)["finished"], MONTH_TIMEOUT, "the month")
+    hosts.wait_for(
+        lambda: client.parts(cluster.engine, cluster.month)["finished"], MONTH_TIMEOUT, "the month", every=0.05
+    )
     facts["seconds"] = round(time.perf_counter() - start, 2)
     facts["computed_by"] = {h: client.computed_parts(cluster.logs[h], offsets[h]) for h in sorted(cluster.logs)}
     facts["parts"] = client.parts(cluster.engine, cluster.month)
@@ -59,7 +61,7 @@ def compute(cluster: Cluster, fault=None) -> dict:
 def _when_w1_computed_a_part(cluster: Cluster) -> dict:
     """Wait until w1 has written a part of this run and the run is far from done: the moment."""
     offset = client.log_offset(cluster.logs["w1"])
-    client.wait_until(lambda: client.computed_parts(cluster.logs["w1"], offset) >= 1, 60, "w1's first part")
+    hosts.wait_for(lambda: client.computed_parts(cluster.logs["w1"], offset) >= 1, 60, "w1's first part", every=0.05)
     state = client.parts(cluster.engine, cluster.month)
     if state["finished"] or state["done"] >= state["total"] - 2:
         raise RuntimeError(f"the fault came too late to test anything: {state}")
@@ -157,8 +159,8 @@ def mail_during_partition(cluster: Cluster, sink: Path, count: int) -> dict:
     start = time.perf_counter()
     try:
         tick(), tick()
-        client.wait_until(lambda: all(took_a_task(h) for h in WORKER_HOSTS), 60, "both hosts sending")
-        client.wait_until(lambda: len(_arrivals(sink)) >= count // 5, 120, "a fifth of the mail")
+        hosts.wait_for(lambda: all(took_a_task(h) for h in WORKER_HOSTS), 60, "both hosts sending", every=0.05)
+        hosts.wait_for(lambda: len(_arrivals(sink)) >= count // 5, 120, "a fifth of the mail", every=0.05)
         cluster.topo.cut("w1")
         at_cut = len(_arrivals(sink))
         deadline = time.monotonic() + 180
