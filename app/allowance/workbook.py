@@ -8,7 +8,6 @@ its style once, as a prototype; the cells of the rows copy the prototype's style
 setting fonts and formats one cell at a time (which hashes a style object per cell).
 """
 
-import io
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.core.exporting import safe_cell
+from app.core.exporting import safe_cell, save_write_only
 
 MONEY_FORMAT = "#,##0.00"
 TITLE_ROWS = 2  # the title and the "made at, by" line; the header is the row after them
@@ -116,7 +115,4 @@ def write(layout: Layout, rows: Iterable[tuple[bool, Sequence]]) -> bytes:
     for n, label in enumerate(layout.signatures):
         signature_row[min(n * step, width - 1)] = label
     sheet.append(signature_row)
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save_write_only(workbook)

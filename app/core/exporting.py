@@ -6,6 +6,7 @@ leading apostrophe; numbers stay numbers.
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +14,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from app.core.timeutil import utcnow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,6 +43,25 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def save_write_only(workbook: Workbook) -> bytes:
+    """A write-only workbook's bytes, every ZIP entry dated by the application's clock.
+
+    openpyxl (3.1) writes a write-only sheet's rows to a temporary file and adds it to the ZIP by
+    ZipFile.write, which dates the entry by the file's modification time (the system's, not the
+    clock's); its other entries it adds by writestr, dated by the clock. Dating the sheets' files
+    by the clock too makes a file made twice at the same instant the same bytes (a restore drill
+    compares SHA-256s under a fixed clock: a second boundary between two exports changed them)."""
+    stamp = utcnow().timestamp()
+    for sheet in workbook.worksheets:
+        sheet.close()
+        out = getattr(getattr(sheet, "_writer", None), "out", None)
+        if isinstance(out, str):
+            os.utime(out, (stamp, stamp))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def write_xlsx(
@@ -75,6 +97,4 @@ def write_xlsx(
             else:
                 out.append(value)
         sheet.append(out)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save_write_only(workbook)

@@ -177,3 +177,22 @@ def test_a_locked_month_reads_the_same_after_its_places_are_renamed(client, peop
     for view in ("lines", "districts", "streets"):
         text = client.get("/allowance/runs/2026-04", query_string={"view": view}).get_data(as_text=True)
         assert old[0] in text and "新区" not in text and "新街道" not in text, view
+
+
+def test_every_part_of_the_xlsx_is_dated_by_the_clock_so_the_same_instant_makes_the_same_file(people, clock):
+    """openpyxl dates a write-only sheet by its temporary file (the system's time): a file made
+    twice at one instant of the clock differed when a second boundary fell between the two."""
+    import time
+    import zipfile
+    from datetime import UTC, datetime
+
+    from app.core.exporting import write_xlsx
+
+    made_at = clock.move_to(datetime(2026, 5, 8, 10, 30))
+    run = run_month("2026-04")
+    close(run, people)
+    content, _digest = export_run(sa.select(AllowanceLine).where(AllowanceLine.run_id == run.id), run, "xlsx")
+    expected = time.localtime(made_at.astimezone(UTC).timestamp())[:6]
+    for made in (content, write_xlsx(["身份证号"], [["500103199001011234"]])):
+        with zipfile.ZipFile(io.BytesIO(made)) as archive:
+            assert {i.filename: i.date_time for i in archive.infolist()} == dict.fromkeys(archive.namelist(), expected)
