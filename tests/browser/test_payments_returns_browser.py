@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.live import sign_in
-from tests.browser.shots import shot
+from tests.browser.shots import PHONE, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -87,3 +87,10 @@ def test_payroll_imports_a_return_and_the_worker_sees_it_returned_with_the_reaso
     row = page.locator("#my-payments tr", has_text=month)
     expect(row).to_contain_text(f"退回（{REASON}）")
     shot(page, "payments-mine-returned")
+    # on a phone each month is a card, each figure under its label, the bank's answer full width
+    page.set_viewport_size(PHONE)
+    result = row.locator("td.bank-result")
+    expect(page.locator("#my-payments thead")).to_be_hidden()
+    expect(result).to_have_attribute("data-label", "银行结果")
+    assert result.bounding_box()["width"] > 0.7 * PHONE["width"]
+    expect(row.locator('td[data-label="净额"]')).to_be_visible()
