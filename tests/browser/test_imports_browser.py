@@ -81,8 +81,14 @@ def import_through_the_page(page, bad: dict, bad_row: int, good: dict) -> None:
 
 def open_exam_import(page, label: str) -> None:
     page.locator(".navbar-nav a", has_text="考试").click()
+    page.wait_for_url(re.compile(r"/exams/$"))
+    # Bootstrap's script, at the end of the page, makes the toggle open its menu: a click on the
+    # button as soon as it is drawn (a slow machine) did nothing and the menu never showed (CI)
+    page.wait_for_load_state("load")
     page.locator("button.dropdown-toggle", has_text="导入").click()
-    page.locator(".dropdown-menu a", has_text=label).click()
+    item = page.locator(".dropdown-menu a", has_text=label)
+    expect(item).to_be_visible()
+    item.click()
     expect(page.locator("input[name=file]")).to_be_visible()
 
 

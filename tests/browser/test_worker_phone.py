@@ -46,6 +46,7 @@ def fits_the_screen(page) -> None:
 
 
 def open_the_menu(page) -> None:
+    page.wait_for_load_state("load")  # Bootstrap's script, at the end of the page, folds and unfolds it
     page.click(".navbar-toggler")
     expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))  # unfolded, not unfolding
 
