@@ -181,21 +181,22 @@ def mail_during_partition(cluster: Cluster, sink: Path, count: int) -> dict:
         celery.close()
     arrivals = _arrivals(sink)
     received = Counter(arrivals)
+    got = set(received)
     doubled = {mid: n for mid, n in received.items() if n > 1}
     return {
         "mails": count,
         "received_at_cut": at_cut,
         "received": sum(received.values()),
-        "distinct": len(expected & set(received)),
-        "lost": len(expected - set(received)),
+        "distinct": len(expected & got),
+        "lost": len(expected - got),
         # beat's reminder scan (every 5 minutes) may meanwhile make notices for the drill's new
         # accounts: their mails are other deliveries', sent the same way
-        "others": len(set(received) - expected),
+        "others": len(got - expected),
         "doubled": doubled,
         # a doubled mail the sink first took before the cut was in flight on w1 when its link went
         # down: taken by the server, its "sent" never reached the database (README, Reminders)
         "doubled_in_flight_at_cut": sum(arrivals.index(mid) < at_cut for mid in doubled),
-        "unexpected": len(set(received) - _mail_ids(cluster.engine)),  # a mail of no delivery
+        "unexpected": len(got - _mail_ids(cluster.engine)),  # a mail of no delivery
         "pending_left": _pending(cluster.engine),
         "seconds": round(seconds, 1),
     }

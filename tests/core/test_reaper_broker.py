@@ -194,7 +194,7 @@ def test_a_message_of_another_queue_with_the_same_id_does_not_hide_a_lost_part(b
     _run_id, ids = computing
     r = _redis()
     message = json.loads(r.lrange(_compute_queue(), 0, 0)[0])
-    _redis().delete(_compute_queue())
+    r.delete(_compute_queue())
     tag = f"test-other-{os.getpid()}"
     r.hset("unacked", tag, json.dumps([message, "", f"{_compute_queue()}-elsewhere"]))
     try:
