@@ -166,6 +166,12 @@ class Config:
     # The folder of pg_dump / pg_restore when they are not the ones on PATH (e.g. /usr/lib/postgresql/15/bin).
     BACKUP_PG_BIN = os.environ.get("BACKUP_PG_BIN", "")
 
+    # A list's total of at least LIST_TOTAL_CACHE_FROM rows (the city's workers) is counted once
+    # in LIST_TOTAL_CACHE_SECONDS by each web process, not on every page (app/core/totals.py);
+    # 0 seconds counts every time.
+    LIST_TOTAL_CACHE_SECONDS = int(os.environ.get("LIST_TOTAL_CACHE_SECONDS", "60"))
+    LIST_TOTAL_CACHE_FROM = int(os.environ.get("LIST_TOTAL_CACHE_FROM", "10000"))
+
     SECURITY_HEADERS = True
     PAGE_SIZE = 50
 

@@ -24,17 +24,26 @@ worker_class = "gthread"
 # Python runs one thread at a time per process: a process per core uses the CPUs, and the
 # threads cover the time a request waits on the database.
 workers = _int("WEB_CONCURRENCY", max(2, _cpus))
-threads = _int("WEB_THREADS", 4)
+threads = _int("WEB_THREADS", 2)
 # A worker process that stops answering its master this long (hung) is killed and replaced.
 # With threads this does not bound a single request: a long export runs to its end.
 timeout = _int("WEB_TIMEOUT", 60)
 # On SIGTERM / SIGHUP (reload) a worker finishes the requests it has before it stops.
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
-keepalive = _int("WEB_KEEPALIVE", 5)
-# A worker is replaced after about this many requests; the jitter keeps them from all
-# restarting at once.
-max_requests = _int("WEB_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 200)
+# A process takes no more connections than it has threads, and a connection serves one request
+# (the reverse proxy keeps the browsers' connections open, not gunicorn): a busy process leaves
+# new connections in the listen queue for one with a free thread. With keep-alive, a browser's
+# connection stays with the process that accepted it, and under load one process may serve 12
+# people while the other serves 8, the 12 waiting half as long again (measured: README,
+# "Production benchmark").
+worker_connections = _int("WEB_CONNECTIONS", threads)
+keepalive = _int("WEB_KEEPALIVE", 0)
+# A worker is replaced after about this many requests (a guard against a slow leak); the jitter
+# keeps them from all restarting at once. A new worker loads the application again (about 2 s of
+# CPU on a small server, its requests waiting meanwhile): every 2,000 requests cost one process
+# in 20 under load, so the default is 10,000.
+max_requests = _int("WEB_MAX_REQUESTS", 10000)
+max_requests_jitter = _int("WEB_MAX_REQUESTS_JITTER", 1000)
 # The application writes one JSON line per request (app/core/logs.py); gunicorn's own access
 # log would repeat it, in another format and with the query string (which may hold an ID number).
 accesslog = None

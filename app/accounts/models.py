@@ -63,8 +63,10 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     # Part of the calendar feed's address: bumping it makes the old address useless.
     calendar_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1, server_default="1")
 
-    districts = relationship("District", secondary=user_district, lazy="selectin", order_by="District.code")
-    worker = relationship("Worker", lazy="joined")
+    # Loaded when first used (a district-scoped user's scope, the user list), not with the user
+    # on every request: most requests are by a worker, the admin or a city-wide officer.
+    districts = relationship("District", secondary=user_district, lazy="select", order_by="District.code")
+    worker = relationship("Worker", lazy="select")
 
     @property
     def is_active(self) -> bool:  # flask_login refuses inactive users

@@ -7,7 +7,7 @@ import app.core.importing
 import app.core.tasks  # noqa: F401  (core's own models and tasks; the factory imports every domain's)
 from app.core.celery import celery_init_app
 from app.core.errors import register_error_handlers
-from app.core.locale import select_locale, select_timezone
+from app.core.locale import init_babel
 from app.core.security import init_security
 from app.core.sqlite import configure_sqlite
 from app.core.task_runs import record_task_runs
@@ -23,7 +23,7 @@ def init_core(app: Flask) -> None:
             configure_sqlite(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_babel(app, babel)
     mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -1,6 +1,7 @@
 """Reads of the worker registry, always through the user's scope."""
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import astuple, dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from app.core.access import Role, district_scope
 from app.core.audit import AuditLog
 from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
 from app.core.services import RecordNotFound
+from app.core.totals import total_of, watch
 from app.extensions import db
 from app.workers.education import Education, EducationLevel
 from app.workers.education_records import at_least_on
@@ -89,6 +91,10 @@ class WorkerFilter:
     education: EducationLevel | None = None  # this level or higher, obtained by today
     sort: str = "name"
 
+    def key(self) -> tuple:
+        """What the rows found depend on (the order does not change how many)."""
+        return astuple(replace(self, sort=""))
+
 
 def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
     query = scoped_workers(user)
@@ -124,5 +130,19 @@ def _search_clause(q: str):
     return Worker.name.contains(q, autoescape=True)
 
 
-def count_fast(query: sa.Select) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+def scope_key(user) -> Hashable:
+    """What a user's scoped_workers depends on: the part of a kept total's key for the user."""
+    if user.role == Role.worker:
+        return ("worker", user.worker_id)
+    scope = district_scope(user)
+    return None if scope is None else frozenset(scope)
+
+
+def worker_total(user, query: sa.Select, what: Hashable, today: date) -> int:
+    """The number of workers a query of this user's finds (what: its filters), kept a minute
+    when it is large (app/core/totals.py)."""
+    return total_of(query, ("workers", scope_key(user), what, today))
+
+
+# Adding, editing or deleting a worker, a post period or an education forgets kept totals.
+watch(Worker, PostPeriod, Education)

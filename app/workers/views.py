@@ -46,7 +46,8 @@ def worker_list():
     f = _filter_from_args()
     today = local_today()
     query = queries.filtered_workers(current_user, f, today)
-    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=True)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=False)
+    page.total = queries.worker_total(current_user, query, f.key(), today)
     districts, streets, communities = places.drill_down(current_user, f.district_id, f.street_id)
     return render_template(
         "workers/list.html",

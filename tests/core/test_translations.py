@@ -97,3 +97,28 @@ def test_the_login_page_is_chinese_by_default_and_english_on_request(client):
     html = client.get("/login").get_data(as_text=True)
     assert "Sign in" in html
     assert "登录" not in html
+
+
+def test_a_request_speaks_another_language_inside_force_locale_and_its_own_after(app):
+    """app/core/locale.py keeps a request's translations beside their locale: a statement made
+    in the worker's language (force_locale) inside a Chinese page, in Python code and in a
+    template, and the page's own language again after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    label = lazy_gettext("Sign in")
+    template = "{{ _('Sign in') }}|{{ label }}"
+    with app.test_request_context("/"):
+        assert gettext("Sign in") == "登录"
+        assert render_template_string(template, label=label) == "登录|登录"
+        with force_locale("en"):
+            assert gettext("Sign in") == "Sign in" and str(label) == "Sign in"
+            assert render_template_string(template, label=label) == "Sign in|Sign in"
+        assert gettext("Sign in") == "登录"
+        assert render_template_string(template, label=label) == "登录|登录"
+        from flask import session
+
+        session["locale"] = "en"  # the language switch, then Flask-Babel's refresh()
+        refresh()
+        assert gettext("Sign in") == "Sign in"
+        assert render_template_string(template, label=label) == "Sign in|Sign in"
