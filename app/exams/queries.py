@@ -106,6 +106,8 @@ def training_hours(worker_id: int, start: date, end: date) -> Decimal:
 
 
 def ce_ledgers(worker_id: int, registrations: list[Registration]) -> list[CELedger]:
+    if not registrations:
+        return []  # most workers: no registration, nothing to read
     records = list(
         db.session.scalars(
             sa.select(CERecord).where(CERecord.worker_id == worker_id, CERecord.proof != "").order_by(CERecord.date)

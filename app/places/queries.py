@@ -1,5 +1,7 @@
 """Reads of places, for every domain."""
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 from app.core.access import district_scope
@@ -37,13 +39,33 @@ def communities_in(street_ids: list[int]) -> list[Community]:
     )
 
 
+class Choice(NamedTuple):
+    """A place as a filter's option shows it (read as two columns, not as an ORM object)."""
+
+    id: int
+    name: str
+
+
 def drill_down(user, district_id: int | None, street_id: int | None):
     """The choices of a district → street → community filter: the user's districts, the streets of
     the chosen one of those, the communities of the chosen one of those streets."""
-    districts = districts_for(user)
-    streets = streets_in([district_id]) if district_id in {d.id for d in districts} else []
-    communities = communities_in([street_id]) if street_id in {s.id for s in streets} else []
+    scope = district_scope(user)
+    query = sa.select(District.id, District.name).order_by(District.code)
+    if scope is not None:
+        query = query.where(District.id.in_(scope or [0]))
+    districts = _choices(query)
+    streets, communities = [], []
+    if district_id in {d.id for d in districts}:
+        streets = _choices(sa.select(Street.id, Street.name).where(Street.district_id == district_id).order_by(Street.name))
+    if street_id in {s.id for s in streets}:
+        communities = _choices(
+            sa.select(Community.id, Community.name).where(Community.street_id == street_id).order_by(Community.code)
+        )
     return districts, streets, communities
+
+
+def _choices(query: sa.Select) -> list[Choice]:
+    return [Choice._make(row) for row in db.session.execute(query)]
 
 
 def communities_for(user) -> list[Community]:

@@ -88,9 +88,7 @@ class Worker(Audited, TimestampMixin, db.Model):
     @hybrid_method
     def in_post_on(self, day: date) -> bool:
         """In post on `day`: started on or before it, and not ended before it (one rule, in Python and SQL)."""
-        return (
-            self.post_start is not None and self.post_start <= day and (self.post_end is None or self.post_end >= day)
-        )
+        return in_post(self.post_start, self.post_end, day)
 
     @in_post_on.expression
     def in_post_on(cls, day: date):
@@ -98,6 +96,11 @@ class Worker(Audited, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Worker {self.name} {mask_id_number(self.id_number)}>"
+
+
+def in_post(start: date | None, end: date | None, day: date) -> bool:
+    """Worker.in_post_on in Python, for a worker read as plain columns (queries.ListedWorker)."""
+    return start is not None and start <= day and (end is None or end >= day)
 
 
 class PostPeriod(Audited, TimestampMixin, db.Model):

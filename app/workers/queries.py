@@ -3,18 +3,21 @@
 from collections.abc import Hashable
 from dataclasses import astuple, dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from app.core.access import Role, district_scope
 from app.core.audit import AuditLog
-from app.core.identity import InvalidIdentity, is_ascii_digits, normalize_mobile, normalize_text
+from app.core.identity import InvalidIdentity, is_ascii_digits, mask_id_number, normalize_mobile, normalize_text
 from app.core.services import RecordNotFound
 from app.core.totals import total_of, watch
 from app.extensions import db
 from app.workers.education import Education, EducationLevel
 from app.workers.education_records import at_least_on
-from app.workers.models import PostPeriod, PostType, Worker
+from app.places.models import Community, District, Street
+from app.workers.models import PostPeriod, PostType, Worker, in_post
 
 SORTS = {
     "name": (Worker.name, Worker.id),
@@ -116,6 +119,51 @@ def filtered_workers(user, f: WorkerFilter, today: date) -> sa.Select:
     if f.education:
         query = query.where(at_least_on(f.education, today))
     return query.order_by(*SORTS.get(f.sort, SORTS["name"]))
+
+
+class ListedWorker(NamedTuple):
+    """A row of the worker list, read as plain columns: 50 Worker objects with their community,
+    street and district made by the ORM were a fifth of the page's time."""
+
+    id: int
+    name: str
+    id_number: str
+    phone: str | None
+    post_type: PostType | None
+    post_start: date | None
+    post_end: date | None
+    district_name: str | None
+    street_name: str | None
+    community_name: str | None
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def in_post_on(self, day: date) -> bool:
+        return in_post(self.post_start, self.post_end, day)
+
+
+class _ListedPage(SelectPagination):
+    def _query_items(self) -> list[ListedWorker]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return [ListedWorker._make(row) for row in self._query_args["session"].execute(select)]
+
+
+def list_page(user, f: WorkerFilter, today: date, page: int, per_page: int = 50) -> Pagination:
+    """A page of the worker list (ListedWorker rows) and the number of workers found."""
+    query = filtered_workers(user, f, today)
+    columns = query.with_only_columns(
+        *(getattr(Worker, name) for name in ListedWorker._fields[:7]), District.name, Street.name, Community.name
+    ).outerjoin_from(Worker, Community, Community.id == Worker.community_id)
+    columns = columns.outerjoin(Street, Street.id == Community.street_id).outerjoin(
+        District, District.id == Community.district_id
+    )
+    listed = _ListedPage(
+        select=columns, session=db.session(), page=page, per_page=per_page, error_out=False, count=False
+    )
+    listed.total = worker_total(user, query, f.key(), today)
+    return listed
 
 
 def _search_clause(q: str):

@@ -45,9 +45,7 @@ def _filter_from_args() -> queries.WorkerFilter:
 def worker_list():
     f = _filter_from_args()
     today = local_today()
-    query = queries.filtered_workers(current_user, f, today)
-    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=50, error_out=False, count=False)
-    page.total = queries.worker_total(current_user, query, f.key(), today)
+    page = queries.list_page(current_user, f, today, page_number(request.args.get("page")))
     districts, streets, communities = places.drill_down(current_user, f.district_id, f.street_id)
     return render_template(
         "workers/list.html",
@@ -58,6 +56,7 @@ def worker_list():
         streets=streets,
         communities=communities,
         post_types=PostType,
+        post_labels={post: str(post.label) for post in PostType},  # translated once, not on every row
         education_levels=EducationLevel,
         can_edit=current_user.role in EDITORS,
     )
