@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from app.allowance.queries import runs
 from app.core.access import COORDINATION_ROLES, PAYROLL_ROLES
 from app.core.importing import ImportJob
+from app.core.totals import count_rows
 from app.exams import queue
 from app.exams.queries import expiring_within
 from app.extensions import db
 from app.training.queries import upcoming_sessions
 from app.workers.models import Worker
-from app.core.totals import count_rows
 from app.workers.queries import scoped_workers, worker_total
 
 

@@ -56,7 +56,9 @@ def drill_down(user, district_id: int | None, street_id: int | None):
     districts = _choices(query)
     streets, communities = [], []
     if district_id in {d.id for d in districts}:
-        streets = _choices(sa.select(Street.id, Street.name).where(Street.district_id == district_id).order_by(Street.name))
+        streets = _choices(
+            sa.select(Street.id, Street.name).where(Street.district_id == district_id).order_by(Street.name)
+        )
     if street_id in {s.id for s in streets}:
         communities = _choices(
             sa.select(Community.id, Community.name).where(Community.street_id == street_id).order_by(Community.code)

@@ -14,9 +14,9 @@ from app.core.identity import InvalidIdentity, is_ascii_digits, mask_id_number, 
 from app.core.services import RecordNotFound
 from app.core.totals import total_of, watch
 from app.extensions import db
+from app.places.models import Community, District, Street
 from app.workers.education import Education, EducationLevel
 from app.workers.education_records import at_least_on
-from app.places.models import Community, District, Street
 from app.workers.models import PostPeriod, PostType, Worker, in_post
 
 SORTS = {
