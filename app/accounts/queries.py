@@ -10,7 +10,11 @@ from app.extensions import db
 
 def users_matching(q: str, role: Role | None) -> sa.Select:
     """Users whose user name or display name contains `q`, of `role` if given; by role, then name."""
-    query = sa.select(User).options(selectinload(User.districts)).order_by(User.role, User.username)
+    query = (
+        sa.select(User)
+        .options(selectinload(User.districts), selectinload(User.worker))
+        .order_by(User.role, User.username)
+    )
     if q:
         query = query.where(sa.or_(User.username.contains(q), User.display_name.contains(q)))
     if role is not None:
