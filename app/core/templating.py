@@ -1,7 +1,8 @@
 """Template filters and globals shared by every page."""
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from jinja2 import pass_context
+from markupsafe import Markup
 from wtforms import Form
 
 from app.core.identity import mask_id_number
@@ -18,6 +19,16 @@ def url_with(**changes) -> str:
         args.pop(key, None)
     # The path's own parts win over a query parameter of the same name (?month=… on /runs/<month>).
     return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+def render_parts(parts: list[tuple[str, dict]]) -> list[Markup]:
+    """Templates rendered as parts of one page (a record's sections): the context processors
+    (the signed-in user, the unread notices…) run once for them all, where render_template runs
+    them again for each."""
+    shared: dict = {}
+    current_app.update_template_context(shared)
+    env = current_app.jinja_env
+    return [Markup(env.get_template(name).render({**shared, **context})) for name, context in parts]  # noqa: S704 (escaped templates)
 
 
 @pass_context

@@ -1,12 +1,12 @@
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.core import import_views
 from app.core.access import Role, district_scope, roles_required
 from app.core.actions import perform
 from app.core.forms import int_arg, page_number
+from app.core.templating import render_parts
 from app.core.timeutil import local_today
 from app.extensions import db
 from app.places import queries as places
@@ -119,10 +119,7 @@ def _record_page(worker, **context):
     """The record with the sections other domains add to it (app/workers/record.py)."""
     today = local_today()
     common = {"worker": worker, "today": today, **context}
-    sections = [
-        Markup(render_template(section.template, **common, **section.context))  # noqa: S704 (a rendered, escaped template)
-        for section in sections_for(worker, today)
-    ]
+    sections = render_parts([(s.template, {**common, **s.context}) for s in sections_for(worker, today)])
     return render_template("workers/detail.html", sections=sections, **common)
 
 
