@@ -68,7 +68,6 @@ def watch(*models: type) -> None:
 def _forget_on_change(session, _context) -> None:
     if not _kept or not _watched:
         return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, tuple(_watched)):
-            forget_totals()
-            return
+    watched = tuple(_watched)
+    if any(isinstance(obj, watched) for obj in (*session.new, *session.dirty, *session.deleted)):
+        forget_totals()

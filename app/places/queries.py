@@ -14,11 +14,16 @@ def all_districts() -> list[District]:
 
 
 def districts_for(user) -> list[District]:
+    return list(db.session.scalars(_user_districts(user, District)))
+
+
+def _user_districts(user, *columns) -> sa.Select:
+    """The districts a user works on (all of them for the city-wide), in code order."""
     scope = district_scope(user)
-    query = sa.select(District).order_by(District.code)
+    query = sa.select(*columns).order_by(District.code)
     if scope is not None:
         query = query.where(District.id.in_(scope or [0]))
-    return list(db.session.scalars(query))
+    return query
 
 
 def streets_in(district_ids: list[int]) -> list[Street]:
@@ -49,11 +54,7 @@ class Choice(NamedTuple):
 def drill_down(user, district_id: int | None, street_id: int | None):
     """The choices of a district → street → community filter: the user's districts, the streets of
     the chosen one of those, the communities of the chosen one of those streets."""
-    scope = district_scope(user)
-    query = sa.select(District.id, District.name).order_by(District.code)
-    if scope is not None:
-        query = query.where(District.id.in_(scope or [0]))
-    districts = _choices(query)
+    districts = _choices(_user_districts(user, District.id, District.name))
     streets, communities = [], []
     if district_id in {d.id for d in districts}:
         streets = _choices(

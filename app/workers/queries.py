@@ -153,11 +153,22 @@ class _ListedPage(SelectPagination):
 def list_page(user, f: WorkerFilter, today: date, page: int, per_page: int = 50) -> Pagination:
     """A page of the worker list (ListedWorker rows) and the number of workers found."""
     query = filtered_workers(user, f, today)
-    columns = query.with_only_columns(
-        *(getattr(Worker, name) for name in ListedWorker._fields[:7]), District.name, Street.name, Community.name
-    ).outerjoin_from(Worker, Community, Community.id == Worker.community_id)
-    columns = columns.outerjoin(Street, Street.id == Community.street_id).outerjoin(
-        District, District.id == Community.district_id
+    columns = (
+        query.with_only_columns(
+            Worker.id,
+            Worker.name,
+            Worker.id_number,
+            Worker.phone,
+            Worker.post_type,
+            Worker.post_start,
+            Worker.post_end,
+            District.name,
+            Street.name,
+            Community.name,
+        )
+        .outerjoin_from(Worker, Community, Community.id == Worker.community_id)
+        .outerjoin(Street, Street.id == Community.street_id)
+        .outerjoin(District, District.id == Community.district_id)
     )
     listed = _ListedPage(
         select=columns, session=db.session(), page=page, per_page=per_page, error_out=False, count=False
